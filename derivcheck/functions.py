@@ -1,0 +1,139 @@
+"""The functions of the expression language (SPEC §3), shared by every reader.
+
+The expression parser and the LaTeX reader both turn a call into a SymPy object
+through :data:`FUNCTIONS`, so a formula means the same thing whichever way it was
+written.  ``sigmoid`` and ``softplus`` are SymPy functions of their own so that
+reports print them as written and the chain rule gives the familiar forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy
+from sympy import Function, exp, log
+
+
+class sigmoid(Function):
+    """The logistic function 1/(1 + exp(-z)); printed as sigma(z)."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, z: sympy.Expr, **kwargs: object) -> sympy.Expr:
+        return 1 / (1 + exp(-z))
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real
+
+    def _eval_is_positive(self) -> bool | None:
+        return True if self.args[0].is_real else None
+
+    def _sympystr(self, printer: object) -> str:
+        return f"sigma({printer._print(self.args[0])})"  # type: ignore[attr-defined]
+
+    def _latex(self, printer: object) -> str:
+        return rf"\sigma\left({printer._print(self.args[0])}\right)"  # type: ignore[attr-defined]
+
+
+class softplus(Function):
+    """log(1 + exp(z)), whose derivative is the sigmoid."""
+
+    nargs = 1
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_exp(self, z: sympy.Expr, **kwargs: object) -> sympy.Expr:
+        return log(1 + exp(z))
+
+    def _eval_rewrite_as_log(self, z: sympy.Expr, **kwargs: object) -> sympy.Expr:
+        return log(1 + exp(z))
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real
+
+    def _sympystr(self, printer: object) -> str:
+        return f"softplus({printer._print(self.args[0])})"  # type: ignore[attr-defined]
+
+
+def to_elementary(expr: sympy.Expr) -> sympy.Expr:
+    """Replace the language's own functions by elementary ones, for proofs and numbers."""
+    if not expr.has(sigmoid, softplus):
+        return expr
+    return expr.replace(sigmoid, lambda z: 1 / (1 + exp(-z))).replace(
+        softplus, lambda z: log(1 + exp(z))
+    )
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """How a call of a named function becomes a SymPy object."""
+
+    name: str
+    arities: tuple[int, ...]
+    build: Callable[..., sympy.Expr]
+
+
+def _log(x: sympy.Expr, base: sympy.Expr | None = None) -> sympy.Expr:
+    return log(x) if base is None else log(x, base)
+
+
+def _unary(f: Callable[[sympy.Expr], sympy.Expr]) -> Callable[[sympy.Expr], sympy.Expr]:
+    return f
+
+
+_TABLE: list[tuple[tuple[str, ...], tuple[int, ...], Callable[..., sympy.Expr]]] = [
+    (("exp",), (1,), sympy.exp),
+    (("log",), (1, 2), _log),
+    (("ln",), (1,), sympy.log),
+    (("sqrt",), (1,), sympy.sqrt),
+    (("Abs", "abs"), (1,), sympy.Abs),
+    (("sign",), (1,), sympy.sign),
+    (("sin",), (1,), sympy.sin),
+    (("cos",), (1,), sympy.cos),
+    (("tan",), (1,), sympy.tan),
+    (("cot",), (1,), sympy.cot),
+    (("sec",), (1,), sympy.sec),
+    (("csc",), (1,), sympy.csc),
+    (("asin",), (1,), sympy.asin),
+    (("acos",), (1,), sympy.acos),
+    (("atan",), (1,), sympy.atan),
+    (("sinh",), (1,), sympy.sinh),
+    (("cosh",), (1,), sympy.cosh),
+    (("tanh",), (1,), sympy.tanh),
+    (("asinh",), (1,), sympy.asinh),
+    (("acosh",), (1,), sympy.acosh),
+    (("atanh",), (1,), sympy.atanh),
+    (("erf",), (1,), sympy.erf),
+    (("gamma",), (1,), sympy.gamma),
+    (("factorial",), (1,), sympy.factorial),
+    (("binomial",), (2,), sympy.binomial),
+    (("floor",), (1,), sympy.floor),
+    (("ceiling",), (1,), sympy.ceiling),
+    (("sigma", "sigmoid"), (1,), sigmoid),
+    (("softplus",), (1,), softplus),
+    (("Max", "max"), tuple(range(1, 33)), sympy.Max),
+    (("Min", "min"), tuple(range(1, 33)), sympy.Min),
+    (("Heaviside",), (1,), sympy.Heaviside),
+    (("KroneckerDelta", "delta"), (2,), sympy.KroneckerDelta),
+]
+
+#: Plain functions by name.  ``Sum``, ``Product``, ``Derivative`` and ``diff`` bind
+#: or differentiate and are handled by each reader; see :data:`SPECIAL_FORMS`.
+FUNCTIONS: dict[str, FunctionSpec] = {
+    name: FunctionSpec(name, arities, build) for names, arities, build in _TABLE for name in names
+}
+
+#: Calls with a grammar of their own.
+SPECIAL_FORMS: frozenset[str] = frozenset({"Sum", "Product", "Derivative", "diff"})
+
+#: The only names that are constants; everything else is a symbol.
+CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
+
+#: Arguments of these functions are bounded before SymPy evaluates them.
+BIG_NUMBER_FUNCTIONS: frozenset[str] = frozenset({"factorial", "binomial", "gamma"})

@@ -1,0 +1,465 @@
+"""Expression text -> SymPy objects, without eval (SPEC §3).
+
+The text is parsed by Python's own ``ast`` module, and only a whitelist of node
+kinds is walked; every SymPy object is built here by hand.  Nothing in the input
+is ever looked up as a Python attribute, called, or passed to ``sympify``.
+
+Defined names stay symbols (``L``, ``y[k]``) and derivatives stay unevaluated:
+giving them meaning is the job of :mod:`derivcheck.context`.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+import warnings
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import sympy
+from sympy import Indexed, IndexedBase, Integer, Rational, Symbol
+
+from . import limits
+from .functions import BIG_NUMBER_FUNCTIONS, CONSTANTS, FUNCTIONS, SPECIAL_FORMS
+
+
+class ExpressionError(ValueError):
+    """A text that is not an expression of the language; ``column`` is 1-based."""
+
+    def __init__(self, message: str, column: int | None = None, text: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.column = column
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- the canonical symbols: every module builds names through these -------------------
+
+
+def make_symbol(name: str) -> Symbol:
+    """A plain quantity; real unless the context says more."""
+    return Symbol(name, real=True)
+
+
+def make_index(name: str) -> Symbol:
+    """An index ranging over 1..size."""
+    return Symbol(name, integer=True, positive=True)
+
+
+def make_size(name: str) -> Symbol:
+    """A size such as K or N."""
+    return Symbol(name, integer=True, positive=True)
+
+
+def make_base(name: str) -> IndexedBase:
+    return IndexedBase(name, real=True)
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the parser must know of the file: which names are indexed, indices or sizes."""
+
+    indexed: frozenset[str] = frozenset()
+    indices: frozenset[str] = frozenset()
+    sizes: frozenset[str] = frozenset()
+    bound: frozenset[str] = field(default=frozenset())
+    #: (index, size) pairs: ``k`` ranges over 1..``K``
+    ranges: tuple[tuple[str, str], ...] = ()
+
+    def with_bound(self, name: str) -> "Names":
+        return replace(self, bound=self.bound | {name})
+
+    def size_of(self, index: str) -> str | None:
+        """The size an index ranges over, if declared."""
+        return dict(self.ranges).get(index)
+
+    def is_index(self, name: str) -> bool:
+        return name in self.indices or name in self.bound
+
+
+_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_IMPLICIT_NUMBER_RE = re.compile(r"(?<![A-Za-z_0-9.])(\d+(?:\.\d+)?)\s*([A-Za-z_(])")
+_SINGLE_EQ_RE = re.compile(r"(?<![=!<>])=(?!=)")
+
+
+def resolve_name(name: str, names: Names) -> sympy.Expr:
+    """A bare name: constant, index, size, subscript sugar or a plain symbol."""
+    if name in CONSTANTS:
+        return CONSTANTS[name]
+    if names.is_index(name):
+        return make_index(name)
+    if name in names.sizes:
+        return make_size(name)
+    sugar = subscript_sugar(name, names)
+    if sugar is not None:
+        return sugar
+    return make_symbol(name)
+
+
+def subscript_sugar(name: str, names: Names) -> Indexed | None:
+    """``y_k`` -> ``y[k]`` when ``y`` is indexed and ``k`` an index or an integer."""
+    for i in range(len(name) - 1, 0, -1):
+        if name[i] != "_":
+            continue
+        base, sub = name[:i], name[i + 1 :]
+        if base in names.indexed and sub and (names.is_index(sub) or sub.isdigit()):
+            index = make_index(sub) if not sub.isdigit() else Integer(int(sub))
+            return make_base(base)[index]
+    return None
+
+
+def _prepare(text: str) -> tuple[str, list[int]]:
+    """Replace ``^`` by ``**``; return the new text and a map to original columns."""
+    out: list[str] = []
+    cols: list[int] = []
+    for i, ch in enumerate(text):
+        if ch == "^":
+            out.append("**")
+            cols.extend([i, i])
+        else:
+            out.append(ch)
+            cols.append(i)
+    cols.append(len(text))
+    return "".join(out), cols
+
+
+def _check_shape(text: str) -> None:
+    if len(text) > limits.MAX_EXPR_CHARS:
+        raise ExpressionError(
+            f"expression is {len(text)} characters long; the limit is {limits.MAX_EXPR_CHARS}"
+        )
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in "([{":
+            depth += 1
+            if depth > limits.MAX_EXPR_NESTING:
+                raise ExpressionError(
+                    f"brackets nested more than {limits.MAX_EXPR_NESTING} deep", i + 1, text
+                )
+        elif ch in ")]}":
+            depth -= 1
+    if not text.strip():
+        raise ExpressionError("empty expression", 1, text)
+
+
+def _syntax_error(text: str, err: SyntaxError, cols: list[int]) -> ExpressionError:
+    m = _IMPLICIT_NUMBER_RE.search(text)
+    if m:
+        fixed = text[: m.end(1)] + "*" + text[m.start(2) :]
+        return ExpressionError(
+            f"implicit multiplication {m.group(0).strip()!r}: write it explicitly, as {fixed.strip()!r}",
+            m.start(1) + 1,
+            text,
+        )
+    col = None
+    if err.offset is not None:
+        off = max(0, min(err.offset - 1, len(cols) - 1))
+        col = cols[off] + 1
+    msg = err.msg or "invalid syntax"
+    if "too many nested parentheses" in msg:
+        msg = "brackets nested too deep"
+    return ExpressionError(f"cannot read the expression: {msg}", col, text)
+
+
+def parse_expression(text: str, names: Names = Names()) -> sympy.Expr:
+    """Parse one expression of the language into a SymPy expression."""
+    if not isinstance(text, str):
+        raise ExpressionError("an expression must be a string")
+    _check_shape(text)
+    src, cols = _prepare(text)
+    tree = _ast_parse(src, text, cols)
+    return _Builder(src, text, cols).build(tree.body, names)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """``LEFT op RIGHT`` with op one of == != < <= > >=."""
+
+    op: str
+    left: sympy.Expr
+    right: sympy.Expr
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.op} {self.right}"
+
+
+_CMP = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">="}
+
+
+def parse_relation(text: str, names: Names = Names()) -> Relation:
+    """Parse ``A == B`` (or ``A = B``), ``A != B``, ``A < B`` ... into a :class:`Relation`."""
+    if not isinstance(text, str):
+        raise ExpressionError("a condition must be a string such as 'T == k'")
+    _check_shape(text)
+    src, cols = _prepare(text)
+    if "==" not in src:
+        replaced = _SINGLE_EQ_RE.sub("==", src, count=1)
+        if replaced != src:
+            # keep the column map aligned with the one inserted character
+            pos = _SINGLE_EQ_RE.search(src).start()  # type: ignore[union-attr]
+            cols = cols[: pos + 1] + cols[pos:]
+            src = replaced
+    tree = _ast_parse(src, text, cols)
+    node = tree.body
+    if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+        raise ExpressionError(
+            f"expected a relation such as 'A == B' or 'A != B', got {text.strip()!r}", 1, text
+        )
+    op = _CMP.get(type(node.ops[0]))
+    if op is None:
+        raise ExpressionError(f"unsupported relation in {text.strip()!r}", 1, text)
+    builder = _Builder(src, text, cols)
+    return Relation(op, builder.build(node.left, names), builder.build(node.comparators[0], names))
+
+
+def _ast_parse(src: str, text: str, cols: list[int]) -> ast.Expression:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(src.strip(), mode="eval")
+    except SyntaxError as err:
+        raise _syntax_error(text, err, cols) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ExpressionError("expression too deeply nested or too large", None, text) from None
+
+
+class _Builder:
+    """Walks a whitelisted AST and builds SymPy objects."""
+
+    def __init__(self, src: str, text: str, cols: list[int]) -> None:
+        self.src = src.strip()
+        self.lead = len(src) - len(src.lstrip())
+        self.text = text
+        self.cols = cols
+        self.count = 0
+
+    # -- helpers ---------------------------------------------------------------------
+    def column(self, node: ast.AST) -> int | None:
+        off = getattr(node, "col_offset", None)
+        if off is None:
+            return None
+        off += self.lead
+        return self.cols[min(off, len(self.cols) - 1)] + 1
+
+    def segment(self, node: ast.AST) -> str:
+        seg = ast.get_source_segment(self.src, node)
+        return (seg or "").replace("**", "^") if "^" in self.text else (seg or "")
+
+    def fail(self, message: str, node: ast.AST) -> ExpressionError:
+        return ExpressionError(message, self.column(node), self.text)
+
+    # -- the walk --------------------------------------------------------------------
+    def build(self, node: ast.AST, names: Names) -> sympy.Expr:
+        self.count += 1
+        if self.count > limits.MAX_EXPR_NODES:
+            raise self.fail(f"expression has more than {limits.MAX_EXPR_NODES} parts", node)
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise self.fail(self._not_allowed(node), node)
+        return method(node, names)
+
+    def _not_allowed(self, node: ast.AST) -> str:
+        what = {
+            "Attribute": "attribute access ('.')",
+            "Lambda": "lambda",
+            "ListComp": "comprehension",
+            "GeneratorExp": "comprehension",
+            "SetComp": "comprehension",
+            "DictComp": "comprehension",
+            "Compare": "a comparison inside an expression",
+            "BoolOp": "'and'/'or'",
+            "IfExp": "'if ... else'",
+            "Dict": "'{...}'",
+            "Set": "'{...}'",
+            "List": "'[...]' list",
+            "Tuple": "a tuple",
+            "Starred": "'*' unpacking",
+            "NamedExpr": "':='",
+            "JoinedStr": "a string",
+            "Await": "'await'",
+            "Yield": "'yield'",
+            "Slice": "a slice",
+        }.get(type(node).__name__, type(node).__name__)
+        return f"{what} is not part of the expression language"
+
+    def _Constant(self, node: ast.Constant, names: Names) -> sympy.Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, str):
+                raise self.fail("strings are not part of the expression language", node)
+            raise self.fail(f"{value!r} is not a number of the expression language", node)
+        literal = self.segment(node).strip().replace("_", "")
+        return self.number(literal, node)
+
+    def number(self, literal: str, node: ast.AST) -> sympy.Expr:
+        m = re.fullmatch(r"(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?", literal)
+        if not m or not (m.group(1) or m.group(2)):
+            raise self.fail(f"cannot read the number {literal!r}", node)
+        whole, frac, expo = m.group(1) or "0", m.group(2) or "", int(m.group(3) or 0)
+        if len(whole.lstrip("0")) + len(frac) > limits.MAX_INT_DIGITS or abs(expo) > limits.MAX_INT_DIGITS:
+            raise self.fail(f"number {literal[:20]}... has more than {limits.MAX_INT_DIGITS} digits", node)
+        value = Rational(int(whole + frac), 10 ** len(frac))
+        if expo:
+            value = value * Rational(10) ** expo
+        return value
+
+    def _Name(self, node: ast.Name, names: Names) -> sympy.Expr:
+        if node.id.startswith("__"):
+            raise self.fail(f"names starting with '__' are not allowed ({node.id})", node)
+        if node.id in FUNCTIONS or node.id in SPECIAL_FORMS:
+            # a function name alone is a symbol (sigma the standard deviation)
+            if names.is_index(node.id):
+                return make_index(node.id)
+            return make_symbol(node.id)
+        return resolve_name(node.id, names)
+
+    def _UnaryOp(self, node: ast.UnaryOp, names: Names) -> sympy.Expr:
+        operand = self.build(node.operand, names)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise self.fail(f"operator {type(node.op).__name__} is not part of the expression language", node)
+
+    def _BinOp(self, node: ast.BinOp, names: Names) -> sympy.Expr:
+        # Long chains (a + b + c + ...) nest deeply on the left: walk them iteratively.
+        chain: list[tuple[ast.operator, ast.AST]] = []
+        head: ast.AST = node
+        while isinstance(head, ast.BinOp) and isinstance(head.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            chain.append((head.op, head.right))
+            head = head.left
+        if not chain:
+            return self._power(node, names)
+        value = self.build(head, names)
+        for op, right_node in reversed(chain):
+            right = self.build(right_node, names)
+            if isinstance(op, ast.Add):
+                value = value + right
+            elif isinstance(op, ast.Sub):
+                value = value - right
+            elif isinstance(op, ast.Mult):
+                value = value * right
+            else:
+                if right == 0:
+                    raise self.fail("division by zero", right_node)
+                value = value / right
+        return value
+
+    def _power(self, node: ast.BinOp, names: Names) -> sympy.Expr:
+        if not isinstance(node.op, ast.Pow):
+            raise self.fail(
+                f"operator {type(node.op).__name__} is not part of the expression language", node
+            )
+        base = self.build(node.left, names)
+        expo = self.build(node.right, names)
+        self.check_power(base, expo, node)
+        return base**expo
+
+    def check_power(self, base: sympy.Expr, expo: sympy.Expr, node: ast.AST) -> None:
+        """Refuse powers whose value SymPy would compute to an enormous number."""
+        if expo.is_Number:
+            if abs(expo) > limits.MAX_EXPONENT:
+                raise self.fail(f"exponent {expo} is too large (the limit is {limits.MAX_EXPONENT})", node)
+            if base.is_Number and base not in (0, 1, -1):
+                digits = float(abs(expo)) * abs(math.log10(abs(float(base)) or 1e-300))
+                if digits > limits.MAX_POWER_DIGITS:
+                    raise self.fail("this power is too large a number to compute", node)
+        elif base.is_Number and base not in (0, 1, -1) and expo.has(sympy.Pow) and not expo.free_symbols:
+            raise self.fail("this power is too large a number to compute", node)
+
+    def _Subscript(self, node: ast.Subscript, names: Names) -> sympy.Expr:
+        if not isinstance(node.value, ast.Name):
+            raise self.fail("only a name can be indexed, as in y[k]", node)
+        base = node.value.id
+        if base in CONSTANTS:
+            raise self.fail(f"{base} is a constant and cannot be indexed", node)
+        idx_node = node.slice
+        parts = list(idx_node.elts) if isinstance(idx_node, ast.Tuple) else [idx_node]
+        if not parts or any(isinstance(p, ast.Slice) for p in parts):
+            raise self.fail("an index must be an expression such as k or 1", node)
+        idx = [self.build(p, names) for p in parts]
+        return make_base(base)[tuple(idx)]
+
+    def _Call(self, node: ast.Call, names: Names) -> sympy.Expr:
+        func = node.func
+        if not isinstance(func, ast.Name):
+            if isinstance(func, ast.Attribute):
+                raise self.fail("attribute access ('.') is not part of the expression language", func)
+            self.build(func, names)  # refuses anything outside the grammar first
+            seg = self.segment(node)
+            head = self.segment(func)
+            fixed = head + "*" + seg[len(head) :] if seg.startswith(head) else seg
+            raise self.fail(f"implicit multiplication in {seg!r}: write {fixed!r}", node)
+        name = func.id
+        if name.startswith("__"):
+            raise self.fail(f"names starting with '__' are not allowed ({name})", func)
+        if node.keywords:
+            raise self.fail(f"keyword arguments are not part of the expression language ({name})", node)
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail("'*' unpacking is not part of the expression language", node)
+        if name in SPECIAL_FORMS:
+            return self.special(name, node, names)
+        spec = FUNCTIONS.get(name)
+        if spec is None:
+            seg = self.segment(node)
+            fixed = name + "*" + seg[len(name) :]
+            if len(node.args) == 1:
+                hint = f"implicit multiplication? write {fixed!r}; or an unknown function {name!r}"
+            else:
+                hint = f"unknown function {name!r}"
+            raise self.fail(f"{hint} (in {seg!r})", node)
+        if len(node.args) not in spec.arities:
+            raise self.fail(
+                f"{name} takes {' or '.join(map(str, spec.arities[:3]))} argument(s), got {len(node.args)}", node
+            )
+        args = [self.build(a, names) for a in node.args]
+        if name in BIG_NUMBER_FUNCTIONS:
+            for a in args:
+                if a.is_Number and abs(a) > limits.MAX_FACTORIAL_ARG:
+                    raise self.fail(f"{name} of {a} is too large a number to compute", node)
+        try:
+            return spec.build(*args)
+        except (TypeError, ValueError) as err:
+            raise self.fail(f"cannot apply {name}: {err}", node) from None
+
+    # -- Sum, Product, Derivative ------------------------------------------------------
+    def special(self, name: str, node: ast.Call, names: Names) -> sympy.Expr:
+        if name in ("Sum", "Product"):
+            if len(node.args) != 2 or not isinstance(node.args[1], ast.Tuple) or len(node.args[1].elts) != 3:
+                raise self.fail(f"write {name}(f, (i, a, b))", node)
+            var_node, lo_node, hi_node = node.args[1].elts
+            if not isinstance(var_node, ast.Name) or not _NAME_RE.match(var_node.id):
+                raise self.fail(f"the variable of {name} must be a name, as in {name}(f, (i, 1, N))", var_node)
+            var = var_node.id
+            inner = names.with_bound(var)
+            lo, hi = self.build(lo_node, names), self.build(hi_node, names)
+            body = self.build(node.args[0], inner)
+            cls = sympy.Sum if name == "Sum" else sympy.Product
+            return cls(body, (make_index(var), lo, hi))
+        # Derivative / diff
+        if len(node.args) < 2:
+            raise self.fail(f"write {name}(f, v), the derivative of f with respect to v", node)
+        if len(node.args) > 4:
+            raise self.fail(f"{name} of order more than 3 is not supported", node)
+        f = self.build(node.args[0], names)
+        variables = []
+        for arg in node.args[1:]:
+            v = self.build(arg, names)
+            if not isinstance(v, (Symbol, Indexed)):
+                raise self.fail(
+                    f"differentiate with respect to a name such as w or y[k], not {self.segment(arg)!r}", arg
+                )
+            variables.append(v)
+        return sympy.Derivative(f, *variables, evaluate=False)
+
+
+def expression_names(text: str) -> set[str]:
+    """Every name that is indexed with ``[...]`` in a text (for the subscript sugar)."""
+    return set(re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\s*\[", text))
+
+
+Parser = Callable[[str, Names], sympy.Expr]
