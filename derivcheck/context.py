@@ -1,0 +1,407 @@
+"""The meaning of a file's names: domains, definitions, derivatives, indices (SPEC §2, §4, §5).
+
+:class:`Context` turns a parsed step into a concrete SymPy expression over leaf
+symbols, once per *instance* (one size for every size, one value for every free
+index).  Definitions are expanded recursively; ``Derivative(f, v)`` expands ``f``
+except ``v``, differentiates holding the other names fixed, then expands fully.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Mapping
+
+import sympy
+from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
+
+from . import limits
+from .domains import REAL, Domain, DomainError, parse_domain
+from .loader import declared_name
+from .model import Scope, Text
+from .parse import (
+    ExpressionError,
+    Names,
+    Relation,
+    expression_names,
+    make_index,
+    make_size,
+    make_symbol,
+    parse_expression,
+    parse_relation,
+)
+
+DEFAULT_SIZES = (2, 3)
+
+
+class ContextError(ValueError):
+    """A problem in a file's context or in one expression, with its line."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    params: tuple[Symbol, ...]
+    body: sympy.Expr
+    line: int
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A parsed ``given``: an index relation, a substitution, or a filter on points."""
+
+    kind: str  # "index" | "subst" | "filter"
+    relation: Relation
+    text: str
+    line: int
+
+
+Instance = Mapping[Symbol, Integer]
+
+ExpressionReader = Callable[[str, Names], sympy.Expr]
+
+
+def _flat_name(base: str, args: tuple[sympy.Expr, ...]) -> str:
+    return f"{base}[{', '.join(str(a) for a in args)}]"
+
+
+class Context:
+    """Symbols, domains, definitions and index ranges of one file (or one question)."""
+
+    def __init__(self, scope: Scope, texts: Iterable[str] = (), latex_reader: ExpressionReader | None = None) -> None:
+        self.scope = scope
+        self.latex_reader = latex_reader
+        self.index_size: dict[str, str] = {}
+        for index, size in scope.indices.items():
+            self.index_size[index] = size.text.strip()
+        self.sizes: dict[str, tuple[int, ...]] = {
+            name: size.values for name, size in scope.sizes.items()
+        }
+        for size in self.index_size.values():
+            self.sizes.setdefault(size, DEFAULT_SIZES)
+        indexed = set()
+        for key in list(scope.symbols) + list(scope.define):
+            base, params = declared_name(key)
+            if params:
+                indexed.add(base)
+        for text in texts:
+            indexed |= expression_names(text)
+        for t in scope.define.values():
+            indexed |= expression_names(t.text)
+        self.names = Names(
+            indexed=frozenset(indexed),
+            indices=frozenset(self.index_size),
+            sizes=frozenset(self.sizes),
+            ranges=tuple(sorted(self.index_size.items())),
+        )
+        self.domains: dict[str, Domain] = {}
+        for key, text in scope.symbols.items():
+            base, _ = declared_name(key)
+            try:
+                self.domains[base] = parse_domain(text.text)
+            except DomainError as err:
+                raise ContextError(f"domain of {key!r}: {err}", text.line) from None
+        self.definitions: dict[str, Definition] = {}
+        for key, text in scope.define.items():
+            base, params = declared_name(key)
+            if base in self.definitions:
+                raise ContextError(f"{base!r} is defined twice", text.line)
+            if base in self.index_size or base in self.sizes:
+                raise ContextError(f"{base!r} is an index or a size and cannot be defined", text.line)
+            body = self.parse(text.text, text.line)
+            self.definitions[base] = Definition(base, tuple(make_index(p) for p in params), body, text.line)
+        self._check_cycles()
+        self._free_index_cache: dict[str, frozenset[Symbol]] = {}
+
+    # -- reading expressions ----------------------------------------------------------
+    def parse(self, text: str, line: int, latex: bool = False) -> sympy.Expr:
+        """Parse an expression of the file, turning parse errors into :class:`ContextError`."""
+        reader = self.latex_reader if latex else parse_expression
+        if reader is None:
+            raise ContextError("LaTeX steps need the LaTeX reader", line)
+        try:
+            return reader(text, self.names)
+        except ExpressionError as err:
+            where = f" (column {err.column})" if err.column else ""
+            raise ContextError(f"{err.message}{where}", line, err.column) from None
+
+    def condition(self, text: Text) -> Condition:
+        """Classify one ``given`` condition."""
+        try:
+            rel = parse_relation(text.text, self.names)
+        except ExpressionError as err:
+            raise ContextError(f"condition {text.text!r}: {err.message}", text.line) from None
+        free = rel.left.free_symbols | rel.right.free_symbols
+        if free and all(self._is_index_or_size(s) for s in free):
+            return Condition("index", rel, text.text, text.line)
+        if rel.op == "==":
+            for a, b in ((rel.left, rel.right), (rel.right, rel.left)):
+                if isinstance(a, (Symbol, Indexed)) and not b.free_symbols and self.leaf_name(a) not in self.definitions:
+                    return Condition("subst", Relation("==", a, b), text.text, text.line)
+            raise ContextError(
+                f"condition {text.text!r}: '==' must relate two indices (T == k) or give a symbol a value (t == 1)",
+                text.line,
+            )
+        if rel.op == "!=" and not free:
+            raise ContextError(f"condition {text.text!r} has no symbols", text.line)
+        return Condition("filter", rel, text.text, text.line)
+
+    def _is_index_or_size(self, s: sympy.Basic) -> bool:
+        return isinstance(s, Symbol) and (s.name in self.index_size or s.name in self.sizes)
+
+    @staticmethod
+    def leaf_name(e: sympy.Expr) -> str:
+        return e.base.label.name if isinstance(e, Indexed) else str(e)
+
+    # -- definitions ------------------------------------------------------------------
+    def _references(self, expr: sympy.Expr) -> set[str]:
+        names = {s.name for s in expr.free_symbols if isinstance(s, Symbol)}
+        names |= {i.base.label.name for i in expr.atoms(Indexed)}
+        # variables of derivatives are references too
+        for d in expr.atoms(Derivative):
+            for v in d.variables:
+                names.add(self.leaf_name(v))
+        return names & set(self.definitions)
+
+    def _check_cycles(self) -> None:
+        graph = {name: self._references(d.body) for name, d in self.definitions.items()}
+        state: dict[str, int] = {}
+
+        def visit(node: str, path: list[str]) -> None:
+            state[node] = 1
+            for nxt in sorted(graph[node]):
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt) :] + [nxt] if nxt in path else [node, nxt]
+                    raise ContextError(
+                        "definitions refer to each other in a cycle: " + " -> ".join(cycle),
+                        self.definitions[nxt].line,
+                    )
+                if state.get(nxt) is None:
+                    visit(nxt, path + [nxt])
+            state[node] = 2
+
+        for name in self.definitions:
+            if name not in state:
+                visit(name, [name])
+
+    def free_indices(self, expr: sympy.Expr) -> frozenset[Symbol]:
+        """Indices free in ``expr``, including those its definitions depend on (``t[k]: delta(k, T)``)."""
+        out = {s for s in expr.free_symbols if isinstance(s, Symbol) and s.name in self.index_size}
+        for name in self._references(expr):
+            out |= self._definition_indices(name)
+        return frozenset(out)
+
+    def _definition_indices(self, name: str) -> frozenset[Symbol]:
+        if name not in self._free_index_cache:
+            self._free_index_cache[name] = frozenset()  # cycles were refused already
+            d = self.definitions[name]
+            self._free_index_cache[name] = self.free_indices(d.body) - set(d.params)
+        return self._free_index_cache[name]
+
+    def free_sizes(self, expr: sympy.Expr) -> frozenset[Symbol]:
+        """Sizes an expression depends on: directly, through definitions, or through its indices."""
+        out = {s for s in expr.free_symbols if isinstance(s, Symbol) and s.name in self.sizes}
+        for name in self._references(expr):
+            out |= self.free_sizes(self.definitions[name].body)
+        for index in self.free_indices(expr):
+            out.add(make_size(self.index_size[index.name]))
+        return frozenset(out)
+
+    # -- instances --------------------------------------------------------------------
+    def instances(
+        self, exprs: Iterable[sympy.Expr], conditions: Iterable[Condition] = (), line: int | None = None
+    ) -> list[dict[Symbol, Integer]]:
+        """Every combination of sizes and free-index values, filtered by index relations."""
+        exprs = list(exprs)
+        index_conditions = [c for c in conditions if c.kind == "index"]
+        indices: set[Symbol] = set()
+        sizes: set[Symbol] = set()
+        for e in exprs + [c.relation.left - c.relation.right for c in index_conditions]:
+            indices |= self.free_indices(e)
+            sizes |= self.free_sizes(e)
+        for i in indices:
+            sizes.add(make_size(self.index_size[i.name]))
+        size_list = sorted(sizes, key=str)
+        index_list = sorted(indices, key=str)
+        out: list[dict[Symbol, Integer]] = []
+        for size_values in itertools.product(*(self.sizes[s.name] for s in size_list)):
+            base = {s: Integer(v) for s, v in zip(size_list, size_values)}
+            ranges = [range(1, int(base[make_size(self.index_size[i.name])]) + 1) for i in index_list]
+            for values in itertools.product(*ranges):
+                inst = dict(base)
+                inst.update({i: Integer(v) for i, v in zip(index_list, values)})
+                if all(_holds(c.relation, inst) for c in index_conditions):
+                    out.append(inst)
+                    if len(out) > limits.MAX_INSTANTIATIONS:
+                        raise ContextError(
+                            f"more than {limits.MAX_INSTANTIATIONS} index combinations to check; "
+                            "list fewer or smaller values in 'sizes'",
+                            line,
+                        )
+        return out
+
+    # -- resolution -------------------------------------------------------------------
+    def resolver(self, instance: Mapping[Symbol, Integer]) -> "Resolver":
+        return Resolver(self, dict(instance))
+
+    def domain_of(self, leaf: Symbol) -> Domain:
+        name = leaf.name
+        base = name.split("[", 1)[0]
+        return self.domains.get(base, REAL)
+
+
+def _holds(rel: Relation, values: Mapping[Symbol, sympy.Expr]) -> bool:
+    left = rel.left.xreplace(dict(values))
+    right = rel.right.xreplace(dict(values))
+    result = {
+        "==": lambda: left == right,
+        "!=": lambda: left != right,
+        "<": lambda: left < right,
+        "<=": lambda: left <= right,
+        ">": lambda: left > right,
+        ">=": lambda: left >= right,
+    }[rel.op]()
+    return bool(result == True)  # noqa: E712 (SymPy booleans)
+
+
+def condition_holds(rel: Relation, values: Mapping[Symbol, sympy.Expr]) -> bool:
+    """Whether a relation holds once ``values`` are put in (undecidable counts as no)."""
+    try:
+        return _holds(rel, values)
+    except TypeError:
+        return False
+
+
+class Resolver:
+    """Expands expressions for one instance; remembers what it expanded."""
+
+    def __init__(self, ctx: Context, instance: dict[Symbol, Integer]) -> None:
+        self.ctx = ctx
+        self.instance = instance
+        self.defined_leaf: dict[Symbol, tuple[str, tuple[Integer, ...]]] = {}
+        self._memo: dict[tuple[str, tuple[Integer, ...], frozenset[str]], sympy.Expr] = {}
+
+    def full(self, expr: sympy.Expr) -> sympy.Expr:
+        """Definitions expanded, derivatives taken, indices put in: over leaf symbols only."""
+        return self.resolve(expr, self.instance, frozenset())
+
+    def resolve(self, e: sympy.Expr, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
+        if isinstance(e, Symbol):
+            if e in env:
+                return env[e]
+            if e in self.defined_leaf:
+                name, args = self.defined_leaf[e]
+                return e if name in keep else self.definition(name, args, keep)
+            if e.name in self.ctx.definitions and not self.ctx.definitions[e.name].params:
+                return make_symbol(e.name) if e.name in keep else self.definition(e.name, (), keep)
+            if e.name in self.ctx.index_size or e.name in self.ctx.sizes:
+                raise ContextError(f"the index or size {e.name!r} has no value here")
+            return e
+        if isinstance(e, Indexed):
+            name = e.base.label.name
+            args = tuple(self.resolve(a, env, keep) for a in e.indices)
+            if not all(isinstance(a, Integer) for a in args):
+                raise ContextError(f"cannot give {e} a concrete index (is every index declared?)")
+            if name in self.ctx.definitions:
+                d = self.ctx.definitions[name]
+                if len(d.params) != len(args):
+                    raise ContextError(f"{name} is defined with {len(d.params)} index(es), used with {len(args)}")
+                if name in keep:
+                    return self.leaf(name, args, defined=True)
+                return self.definition(name, args, keep)
+            return self.leaf(name, args, defined=False)
+        if isinstance(e, Derivative):
+            return self.derivative(e, env, keep)
+        if isinstance(e, (Sum, Product)):
+            return self.big_operator(e, env, keep)
+        if not e.args:
+            return e
+        return e.func(*[self.resolve(a, env, keep) for a in e.args])
+
+    def leaf(self, name: str, args: tuple[Integer, ...], defined: bool) -> Symbol:
+        sym = make_symbol(_flat_name(name, args))
+        if defined:
+            self.defined_leaf[sym] = (name, args)
+        return sym
+
+    def definition(self, name: str, args: tuple[Integer, ...], keep: frozenset[str]) -> sympy.Expr:
+        key = (name, args, keep)
+        if key not in self._memo:
+            d = self.ctx.definitions[name]
+            env = dict(self.instance)
+            env.update(zip(d.params, args))
+            self._memo[key] = self.resolve(d.body, env, keep)
+        return self._memo[key]
+
+    def big_operator(self, e: Sum | Product, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
+        body = e.function
+        result = e
+        for var, lo, hi in reversed(e.limits):
+            lo_v, hi_v = self.resolve(lo, env, keep), self.resolve(hi, env, keep)
+            if not (isinstance(lo_v, Integer) and isinstance(hi_v, Integer)):
+                raise ContextError(f"the bounds of {e} must be numbers or declared sizes")
+            if int(hi_v) - int(lo_v) > 1000:
+                raise ContextError(f"{type(e).__name__} over more than 1000 terms")
+            terms = []
+            for v in range(int(lo_v), int(hi_v) + 1):
+                inner = dict(env)
+                inner[var] = Integer(v)
+                terms.append(self.resolve(body, inner, keep))
+            result = sympy.Add(*terms) if isinstance(e, Sum) else sympy.Mul(*terms)
+            break
+        if len(e.limits) > 1:  # pragma: no cover - the parser builds one limit per Sum
+            raise ContextError("nested limits are written as nested sums")
+        return result
+
+    def derivative(self, e: Derivative, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
+        current = e.expr
+        current_keep = keep
+        for v in e.variables:
+            var_name = self.ctx.leaf_name(v)
+            is_defined = var_name in self.ctx.definitions
+            inner_keep = current_keep | {var_name} if is_defined else current_keep
+            var_leaf = self.resolve(v, env, inner_keep | {var_name})
+            if not isinstance(var_leaf, Symbol):
+                raise ContextError(f"cannot differentiate with respect to {v}")
+            partial = self.resolve(current, env, inner_keep)
+            if is_defined and var_leaf not in partial.free_symbols:
+                # f does not go through v at all, yet depends on what v is built from:
+                # holding those fixed would silently give 0, so refuse to guess.
+                built_from = self.resolve(v, env, current_keep).free_symbols
+                offending = sorted((s for s in partial.free_symbols & built_from), key=str)
+                if offending:
+                    names = ", ".join(str(s) for s in offending)
+                    raise ContextError(
+                        f"Derivative({e.expr}, {v}) is ambiguous: {e.expr} depends on {names}, "
+                        f"which {v} is built from, other than through {v}. "
+                        f"Differentiate with respect to {names}, or write {e.expr} in terms of {v}"
+                    )
+            current = sympy.diff(partial, var_leaf)
+            current = self.resolve(current, env, current_keep)
+        return current
+
+
+def chain_conditions(ctx: Context, texts: Iterable[Text]) -> list[Condition]:
+    return [ctx.condition(t) for t in texts]
+
+
+def substitutions(conditions: Iterable[Condition], resolver: Resolver) -> dict[Symbol, sympy.Expr]:
+    """``t == 1`` conditions as a substitution of leaf symbols."""
+    out: dict[Symbol, sympy.Expr] = {}
+    for c in conditions:
+        if c.kind == "subst":
+            leaf = resolver.full(c.relation.left)
+            value = resolver.full(c.relation.right)
+            if isinstance(leaf, Symbol):
+                out[leaf] = value
+    return out
+

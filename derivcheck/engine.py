@@ -1,0 +1,557 @@
+"""Verdicts (SPEC §6): is each step equal to the one before it?
+
+For every transition the engine instantiates both steps (§5), then
+
+1. looks for a counterexample at sampled points of the declared domains, each
+   candidate re-checked at two higher precisions before it is believed;
+2. tries a symbolic proof, cheapest canonical forms first, ``simplify`` last,
+   splitting finite-set symbols into their values.
+
+Both run under the transition's time budget.  ``invalid`` needs a verified
+counterexample, ``proved`` a proof; equal at every sampled point but unproved is
+``tested``; and nothing decided in time is ``timeout``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Sequence
+
+import sympy
+from sympy import Symbol
+
+from . import limits
+from .budget import Budget, Timeout
+from .context import Condition, Context, ContextError, Resolver, condition_holds, substitutions
+from .model import Derivation, Step, Text
+from .numeric import Compiled, as_number, close, prepare
+from .results import (
+    ERROR,
+    INVALID,
+    PROVED,
+    START,
+    TESTED,
+    TIMEOUT,
+    ChainResult,
+    ClaimResult,
+    Counterexample,
+    CoverageResult,
+    FileError,
+    FileResult,
+    Note,
+    StepResult,
+    file_status,
+)
+
+SCREEN_DPS, CHECK_DPS, CONFIRM_DPS = 30, 80, 150
+SCREEN_TOL, CHECK_TOL = 1e-18, 1e-45
+SPECIAL_VALUES = (0, 1, -1)
+
+
+class SideError(Exception):
+    """One side of a comparison could not be evaluated."""
+
+    def __init__(self, side: str, message: str) -> None:
+        super().__init__(message)
+        self.side = side
+        self.message = message
+
+
+@dataclass
+class Verdict:
+    """The outcome of comparing two expressions over every instance."""
+
+    status: str
+    message: str
+    points: int = 0
+    counterexample: Counterexample | None = None
+    notes: list[Note] = field(default_factory=list)
+    instance: dict[Symbol, sympy.Integer] | None = None
+    left: sympy.Expr | None = None
+    right: sympy.Expr | None = None
+
+
+@dataclass
+class Transition:
+    """What diagnoses need to know about a checked transition."""
+
+    previous: sympy.Expr
+    current: sympy.Expr
+    conditions: list[Condition]
+    verdict: Verdict
+    previous_text: str
+    current_text: str
+
+
+class Engine:
+    """Compares expressions of one context; caches expansions across transitions."""
+
+    def __init__(self, ctx: Context, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT) -> None:
+        self.ctx = ctx
+        self.seed = seed
+        self.timeout = timeout
+        self._resolvers: dict[frozenset, Resolver] = {}
+        self._concrete: dict[tuple[sympy.Expr, frozenset], sympy.Expr] = {}
+        self._compiled: dict[tuple[sympy.Expr, tuple[Symbol, ...]], Compiled] = {}
+
+    # -- expansion ---------------------------------------------------------------------
+    def resolver(self, instance: dict[Symbol, sympy.Integer]) -> Resolver:
+        key = frozenset(instance.items())
+        if key not in self._resolvers:
+            self._resolvers[key] = self.ctx.resolver(instance)
+        return self._resolvers[key]
+
+    def concrete(self, expr: sympy.Expr, instance: dict[Symbol, sympy.Integer]) -> sympy.Expr:
+        """``expr`` expanded at one instance (cached: consecutive transitions share a step)."""
+        key = (expr, frozenset(instance.items()))
+        if key not in self._concrete:
+            self._concrete[key] = self.resolver(instance).full(expr)
+        return self._concrete[key]
+
+    def compiled(self, expr: sympy.Expr, leaves: tuple[Symbol, ...]) -> Compiled:
+        key = (expr, leaves)
+        if key not in self._compiled:
+            self._compiled[key] = Compiled(expr, leaves)
+        return self._compiled[key]
+
+    # -- comparison --------------------------------------------------------------------
+    def compare(
+        self,
+        left: sympy.Expr,
+        right: sympy.Expr,
+        conditions: Sequence[Condition] = (),
+        label: str = "",
+        prove: bool = True,
+        budget: Budget | None = None,
+    ) -> Verdict:
+        """Compare two parsed expressions under conditions, within the time budget."""
+        budget = budget or Budget(self.timeout)
+        checked: list[tuple[dict, sympy.Expr, sympy.Expr]] = []
+        points = 0
+        notes: list[Note] = []
+        try:
+            with budget.enforce():
+                instances = self.ctx.instances([left, right], conditions)
+                if not instances:
+                    return Verdict(PROVED, "no index combination satisfies the conditions", 0)
+                for n, inst in enumerate(instances):
+                    a, b, filters = self.sides(left, right, conditions, inst)
+                    rng = random.Random(f"{self.seed}|{label}|{n}")
+                    defined, cex, note = self.sample(a, b, filters, rng, inst)
+                    points += defined
+                    if note and not notes:
+                        notes.append(note)
+                    if cex is not None:
+                        return Verdict(
+                            INVALID,
+                            "not equal to the previous step " + cex.describe(),
+                            points,
+                            cex,
+                            notes,
+                            inst,
+                            a,
+                            b,
+                        )
+                    checked.append((inst, a, b))
+        except Timeout:
+            return Verdict(TIMEOUT, f"no proof or counterexample within {self.timeout:g} s", points, notes=notes)
+        if not prove:
+            return Verdict(TESTED, f"equal at {points} sampled points", points, notes=notes)
+        sizes = self.size_phrase([inst for inst, _, _ in checked])
+        try:
+            with budget.enforce():
+                for inst, a, b in checked:
+                    if not prove_equal(a, b, self.ctx, budget):
+                        break
+                else:
+                    return Verdict(PROVED, "shown equal symbolically" + sizes, points, notes=notes)
+        except Timeout:
+            pass
+        if points == 0:
+            return Verdict(
+                TIMEOUT,
+                "no proof, and no sample point where both sides are defined",
+                0,
+                notes=notes,
+            )
+        return Verdict(TESTED, f"equal at {points} sampled points{sizes}; no symbolic proof found", points, notes=notes)
+
+    def size_phrase(self, instances: list[dict[Symbol, sympy.Integer]]) -> str:
+        sizes: dict[str, set[int]] = {}
+        for inst in instances:
+            for sym, value in inst.items():
+                if sym.name in self.ctx.sizes:
+                    sizes.setdefault(sym.name, set()).add(int(value))
+        if not sizes:
+            return ""
+        parts = [f"{name} in {{{', '.join(map(str, sorted(v)))}}}" for name, v in sorted(sizes.items())]
+        return " (holds for " + " and ".join(parts) + ")"
+
+    def sides(
+        self, left: sympy.Expr, right: sympy.Expr, conditions: Sequence[Condition], inst: dict
+    ) -> tuple[sympy.Expr, sympy.Expr, list[tuple[str, sympy.Expr, sympy.Expr]]]:
+        """Both sides and the filter conditions, concrete at one instance."""
+        values = []
+        for side, expr in (("left", left), ("right", right)):
+            try:
+                values.append(self.concrete(expr, inst))
+            except ContextError as err:
+                raise SideError(side, err.message) from None
+        resolver = self.resolver(inst)
+        subst = substitutions(conditions, resolver)
+        a, b = (v.xreplace(subst) if subst else v for v in values)
+        filters = []
+        for c in conditions:
+            if c.kind == "filter":
+                fl = resolver.full(c.relation.left).xreplace(subst)
+                fr = resolver.full(c.relation.right).xreplace(subst)
+                filters.append((c.relation.op, fl, fr))
+        return a, b, filters
+
+    def sample(
+        self,
+        a: sympy.Expr,
+        b: sympy.Expr,
+        filters: list[tuple[str, sympy.Expr, sympy.Expr]],
+        rng: random.Random,
+        inst: dict,
+    ) -> tuple[int, Counterexample | None, Note | None]:
+        """Evaluate both sides at sample points; return (#defined points, counterexample, note)."""
+        leaves_set: set[Symbol] = set(a.free_symbols) | set(b.free_symbols)
+        for _, fl, fr in filters:
+            leaves_set |= fl.free_symbols | fr.free_symbols
+        leaves = tuple(sorted(leaves_set, key=lambda s: s.name))
+        domains = [self.ctx.domain_of(s) for s in leaves]
+        fa, fb = self.compiled(a, leaves), self.compiled(b, leaves)
+        compiled_filters = [
+            (op, self.compiled(fl, leaves), self.compiled(fr, leaves)) for op, fl, fr in filters
+        ]
+        wanted = limits.SAMPLE_POINTS if leaves else 1
+        defined = 0
+        note: Note | None = None
+        first_good: list[sympy.Rational] | None = None
+
+        def points() -> Iterable[list[sympy.Rational]]:
+            for _ in range(wanted * 6):
+                yield [d.sample(rng) for d in domains]
+            # special values, one leaf at a time, from an ordinary point
+            if first_good is not None:
+                for i, d in enumerate(domains):
+                    for v in SPECIAL_VALUES:
+                        value = sympy.Integer(v)
+                        if d.contains(value) and first_good[i] != value:
+                            p = list(first_good)
+                            p[i] = value
+                            yield p
+
+        random_done = 0
+        for point in points():
+            random_done += 1
+            if random_done <= wanted * 6 and defined >= wanted:
+                continue
+            if not self.filters_hold(compiled_filters, point):
+                continue
+            va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
+            if va is None and vb is None:
+                continue
+            if (va is None) != (vb is None):
+                if note is None:
+                    where = self.describe_point(leaves, point, inst)
+                    which = "the previous step" if va is not None else "this step"
+                    other = "this step is not" if va is not None else "the previous step is not"
+                    note = Note(
+                        "domain-change",
+                        f"the steps are defined on different points: at {where} {which} is defined and {other}",
+                    )
+                continue
+            if first_good is None:
+                first_good = point
+            defined += 1
+            if not close(va, vb, SCREEN_TOL):
+                cex = self.verify(fa, fb, leaves, point, inst)
+                if cex is not None:
+                    return defined, cex, note
+        return defined, None, note
+
+    @staticmethod
+    def filters_hold(filters: list[tuple[str, Compiled, Compiled]], point: list[sympy.Rational]) -> bool:
+        for op, fl, fr in filters:
+            l, r = fl(point, SCREEN_DPS), fr(point, SCREEN_DPS)
+            if l is None or r is None:
+                return False
+            ok = {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r, "!=": not close(l, r, SCREEN_TOL), "==": close(l, r, SCREEN_TOL)}[op]
+            if not ok:
+                return False
+        return True
+
+    def verify(
+        self, fa: Compiled, fb: Compiled, leaves: tuple[Symbol, ...], point: list[sympy.Rational], inst: dict
+    ) -> Counterexample | None:
+        """Re-check a candidate at two higher precisions; only a stable difference counts."""
+        a1, b1 = fa(point, CHECK_DPS), fb(point, CHECK_DPS)
+        a2, b2 = fa(point, CONFIRM_DPS), fb(point, CONFIRM_DPS)
+        if None in (a1, b1, a2, b2):
+            return None
+        if close(a1, b1, CHECK_TOL) or close(a2, b2, CHECK_TOL):
+            return None
+        d1, d2 = a1 - b1, a2 - b2
+        if not close(d1, d2, 1e-30):
+            return None
+        values = {s.name: as_number(v) for s, v in zip(leaves, point)}
+        for sym, v in sorted(inst.items(), key=lambda kv: kv[0].name):
+            values.setdefault(sym.name, int(v))
+        return Counterexample(values, float(a2), float(b2))
+
+    def describe_point(self, leaves: tuple[Symbol, ...], point: list[sympy.Rational], inst: dict) -> str:
+        parts = [f"{s.name} = {v}" for s, v in zip(leaves, point)]
+        parts += [f"{s.name} = {v}" for s, v in sorted(inst.items(), key=lambda kv: kv[0].name)]
+        return ", ".join(parts) if parts else "every point"
+
+
+# -- symbolic proof ----------------------------------------------------------------------
+
+
+def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget) -> bool:
+    """A symbolic proof that ``a - b`` is zero on the declared domains."""
+    if a == b:
+        return True
+    leaves = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
+    finite = [s for s in leaves if ctx.domain_of(s).is_finite]
+    combos: list[dict[Symbol, sympy.Expr]] = [{}]
+    if finite:
+        options = [ctx.domain_of(s).values for s in finite]
+        total = 1
+        for o in options:
+            total *= len(o)
+        if total <= 64:
+            combos = [dict(zip(finite, values)) for values in itertools.product(*options)]
+    assumed = {
+        s: Symbol(s.name, **ctx.domain_of(s).assumptions())
+        for s in leaves
+        if not (combos[0] and s in combos[0])
+    }
+    difference = prepare(a - b)
+    for combo in combos:
+        budget.check()
+        d = difference.xreplace(combo).xreplace(assumed) if combo else difference.xreplace(assumed)
+        if not prove_zero(d, budget):
+            return False
+    return True
+
+
+_ATTEMPTS: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
+    lambda e: e,
+    lambda e: sympy.expand(e),
+    lambda e: sympy.cancel(sympy.together(e)),
+    lambda e: sympy.simplify(e),
+    lambda e: sympy.simplify(sympy.expand(e.rewrite(sympy.exp))),
+)
+
+
+def prove_zero(d: sympy.Expr, budget: Budget) -> bool:
+    for attempt in _ATTEMPTS:
+        budget.check()
+        try:
+            if attempt(d) == 0:
+                return True
+        except Timeout:
+            raise
+        except Exception:  # noqa: BLE001 - a SymPy failure is only a failed attempt
+            continue
+    return False
+
+
+# -- whole derivations -------------------------------------------------------------------
+
+
+@dataclass
+class ParsedStep:
+    step: Step
+    index: int
+    expr: sympy.Expr | None
+    error: str | None
+    conditions: list[Condition]
+
+
+class DerivationChecker:
+    """Checks every chain, the claim and the coverage of one derivation."""
+
+    def __init__(self, deriv: Derivation, ctx: Context, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT) -> None:
+        self.deriv = deriv
+        self.ctx = ctx
+        self.engine = Engine(ctx, seed=seed, timeout=timeout)
+        self.transitions: dict[tuple[int, int], Transition] = {}
+
+    def run(self, result: FileResult) -> FileResult:
+        file_conditions = [self.ctx.condition(t) for t in self.deriv.scope.given]
+        claim = None
+        if self.deriv.claim is not None:
+            claim = self.parse_claim(self.deriv.claim)
+        chains_parsed: list[tuple[list[Condition], list[ParsedStep]]] = []
+        for ci, chain in enumerate(self.deriv.chains):
+            try:
+                chain_conditions = file_conditions + [self.ctx.condition(t) for t in chain.given]
+            except ContextError as err:
+                raise ContextError(err.message, err.line or chain.line) from None
+            parsed = self.parse_steps(chain.steps, chain_conditions)
+            chains_parsed.append((chain_conditions, parsed))
+            result.chains.append(
+                ChainResult([t.text for t in chain.given], self.check_chain(ci, parsed), chain.title)
+            )
+        if claim is not None:
+            result.claim = self.check_claim(claim, chains_parsed)
+        if self.deriv.has_cases:
+            result.coverage = self.coverage(claim, chains_parsed)
+        return result
+
+    def parse_claim(self, text: Text) -> tuple[sympy.Expr, sympy.Expr]:
+        from .parse import ExpressionError, parse_relation
+
+        try:
+            rel = parse_relation(text.text, self.ctx.names)
+        except ExpressionError as err:
+            raise ContextError(f"claim: {err.message}", text.line) from None
+        if rel.op != "==":
+            raise ContextError("the claim must be an equation LEFT = RIGHT", text.line)
+        return rel.left, rel.right
+
+    def parse_steps(self, steps: Sequence[Step], base: list[Condition]) -> list[ParsedStep]:
+        out = []
+        conditions = list(base)
+        for i, step in enumerate(steps, start=1):
+            error = None
+            expr = None
+            try:
+                conditions = conditions + [self.ctx.condition(t) for t in step.given]
+                expr = self.ctx.parse(step.text, step.line, latex=step.latex)
+            except ContextError as err:
+                error = err.message
+            out.append(ParsedStep(step, i, expr, error, list(conditions)))
+        return out
+
+    def check_chain(self, ci: int, parsed: list[ParsedStep]) -> list[StepResult]:
+        results: list[StepResult] = []
+        previous: ParsedStep | None = None
+        for ps in parsed:
+            sr = StepResult(ps.index, ps.step.line, ps.step.text, START, why=ps.step.why)
+            results.append(sr)
+            if ps.error is not None:
+                sr.status, sr.message = ERROR, f"line {ps.step.line}: {ps.error}"
+                continue
+            if ps.index == 1:
+                previous = ps
+                continue
+            if previous is None:
+                sr.status, sr.message = ERROR, "cannot be checked: every step before it is in error"
+                continue
+            assert ps.expr is not None and previous.expr is not None
+            try:
+                verdict = self.engine.compare(
+                    previous.expr, ps.expr, ps.conditions, label=f"{ci}:{ps.index}"
+                )
+            except SideError as err:
+                bad = ps if err.side == "right" else previous
+                sr.status, sr.message = ERROR, f"line {bad.step.line}: {err.message}"
+                if bad is not ps:
+                    previous = None  # the steps after it cannot be compared with it either
+                continue
+            except ContextError as err:
+                sr.status, sr.message = ERROR, f"line {err.line or ps.step.line}: {err.message}"
+                continue
+            sr.status, sr.message, sr.points = verdict.status, verdict.message, verdict.points
+            sr.counterexample, sr.notes = verdict.counterexample, list(verdict.notes)
+            self.transitions[(ci, ps.index)] = Transition(
+                previous.expr, ps.expr, ps.conditions, verdict, previous.step.text, ps.step.text
+            )
+            previous = ps
+        return results
+
+    def check_claim(
+        self, claim: tuple[sympy.Expr, sympy.Expr], chains: list[tuple[list[Condition], list[ParsedStep]]]
+    ) -> ClaimResult:
+        left, right = claim
+        statuses, problems = [], []
+        for ci, (conditions, parsed) in enumerate(chains):
+            usable = [p for p in parsed if p.expr is not None]
+            if not usable:
+                return ClaimResult(ERROR, "no step of the chain can be evaluated")
+            first, last = parsed[0], parsed[-1]
+            where = f" (case {', '.join(c.text for c in conditions) or ci + 1})" if len(chains) > 1 else ""
+            for what, a, b in (("start", left, first.expr), ("end", last.expr, right)):
+                if a is None or b is None:
+                    statuses.append(ERROR)
+                    problems.append(f"the chain's {what} is in error{where}")
+                    continue
+                try:
+                    v = self.engine.compare(a, b, conditions, label=f"claim:{ci}:{what}")
+                except (SideError, ContextError) as err:
+                    statuses.append(ERROR)
+                    problems.append(f"claim {what}{where}: {err}")
+                    continue
+                statuses.append(v.status)
+                if v.status == INVALID:
+                    side = "left side" if what == "start" else "right side"
+                    verb = "begin with" if what == "start" else "end with"
+                    problems.append(f"the chain does not {verb} the claim's {side}{where}: {v.message}")
+                elif v.status == TIMEOUT:
+                    problems.append(f"the claim's {what}{where} could not be decided: {v.message}")
+        for status in (ERROR, INVALID, TIMEOUT, TESTED):
+            if status in statuses:
+                msg = "; ".join(problems) if problems else "the chain starts and ends as claimed, tested numerically"
+                return ClaimResult(status, msg)
+        return ClaimResult(PROVED, "the chain starts with the claim's left side and ends with its right side")
+
+    def coverage(
+        self, claim: tuple[sympy.Expr, sympy.Expr] | None, chains: list[tuple[list[Condition], list[ParsedStep]]]
+    ) -> CoverageResult:
+        """Do the cases together cover every index combination and finite-set value?"""
+        exprs: list[sympy.Expr] = list(claim) if claim else [p.expr for _, ps in chains for p in ps[:1] if p.expr is not None]
+        case_conditions = [[c for c in conds if c.kind in ("index", "subst")] for conds, _ in chains]
+        finite: set[Symbol] = set()
+        for conds in case_conditions:
+            for c in conds:
+                for s in c.relation.left.free_symbols | c.relation.right.free_symbols:
+                    if c.kind == "subst" and self.ctx.domain_of(s).is_finite:
+                        finite.add(s)
+        index_conditions = [c for conds in case_conditions for c in conds if c.kind == "index"]
+        try:
+            instances = self.ctx.instances(exprs)
+            extra = self.ctx.instances([c.relation.left - c.relation.right for c in index_conditions])
+        except ContextError as err:
+            return CoverageResult(False, [err.message])
+        merged = _merge_instances(instances, extra)
+        finite_list = sorted(finite, key=str)
+        uncovered: list[str] = []
+        for inst in merged:
+            for values in itertools.product(*(self.ctx.domain_of(s).values for s in finite_list)):
+                point = dict(inst)
+                point.update(zip(finite_list, values))
+                if not any(all(condition_holds(c.relation, point) for c in conds) for conds in case_conditions):
+                    uncovered.append(_describe_uncovered(point, self.ctx))
+        return CoverageResult(not uncovered, uncovered[:10])
+
+
+def _merge_instances(a: list[dict], b: list[dict]) -> list[dict]:
+    """Every combination of two instance lists that agree on shared sizes."""
+    out = []
+    seen = set()
+    for x in a or [{}]:
+        for y in b or [{}]:
+            if all(x[k] == y[k] for k in x.keys() & y.keys()):
+                merged = {**x, **y}
+                key = frozenset(merged.items())
+                if key not in seen:
+                    seen.add(key)
+                    out.append(merged)
+    return out
+
+
+def _describe_uncovered(point: dict, ctx: Context) -> str:
+    indices = sorted((s for s in point if s.name in ctx.index_size), key=lambda s: s.name)
+    rel = ""
+    if len(indices) == 2:
+        a, b = indices
+        rel = f"{a} {'==' if point[a] == point[b] else '!='} {b}: "
+    return rel + ", ".join(f"{s} = {v}" for s, v in sorted(point.items(), key=lambda kv: (kv[0].name not in ctx.sizes, kv[0].name)))

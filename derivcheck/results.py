@@ -1,0 +1,180 @@
+"""What a check finds, as plain data: the engine fills it, diagnoses annotate it, reports print it.
+
+The shape follows the JSON report of SPEC §8, so :func:`file_to_json` is a
+straight translation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Transition statuses, and the first step's.
+START, PROVED, TESTED, INVALID, ERROR, TIMEOUT = "start", "proved", "tested", "invalid", "error", "timeout"
+#: File statuses.
+VALID, UNKNOWN = "valid", "unknown"
+
+
+@dataclass
+class Note:
+    """A diagnosis or a note: a stable ``kind`` and a message for people."""
+
+    kind: str
+    message: str
+    fix: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "message": self.message}
+        if self.fix:
+            out["fix"] = self.fix
+        return out
+
+
+@dataclass
+class Counterexample:
+    """A point where both sides are defined and differ, checked at high precision."""
+
+    values: dict[str, Any]
+    left: float
+    right: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"values": self.values, "left": self.left, "right": self.right}
+
+    def describe(self) -> str:
+        point = ", ".join(f"{k} = {v}" for k, v in self.values.items())
+        return f"at {point}: previous step = {_num(self.left)}, this step = {_num(self.right)}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+@dataclass
+class StepResult:
+    index: int
+    line: int
+    expr: str
+    status: str
+    message: str | None = None
+    why: str | None = None
+    counterexample: Counterexample | None = None
+    diagnoses: list[Note] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    points: int = 0
+    #: the instance (sizes, index values) of the counterexample, for diagnoses
+    detail: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"index": self.index, "line": self.line, "expr": self.expr, "status": self.status}
+        if self.status != START or self.message:
+            out["message"] = self.message
+        if self.why:
+            out["why"] = self.why
+        if self.status != START:
+            out["counterexample"] = self.counterexample.to_json() if self.counterexample else None
+            out["diagnoses"] = [d.to_json() for d in self.diagnoses]
+            out["notes"] = [n.to_json() for n in self.notes]
+            if self.status == TESTED:
+                out["points"] = self.points
+        return out
+
+
+@dataclass
+class ChainResult:
+    given: list[str]
+    steps: list[StepResult]
+    title: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"given": self.given, "steps": [s.to_json() for s in self.steps]}
+        if self.title:
+            out["title"] = self.title
+        return out
+
+
+@dataclass
+class ClaimResult:
+    status: str
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"status": self.status, "message": self.message}
+
+
+@dataclass
+class CoverageResult:
+    complete: bool
+    uncovered: list[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"complete": self.complete, "uncovered": self.uncovered}
+
+
+@dataclass
+class FileError:
+    message: str
+    line: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message": self.message, "line": self.line}
+
+
+@dataclass
+class FileResult:
+    path: str
+    title: str | None = None
+    status: str = VALID
+    error: FileError | None = None
+    claim: ClaimResult | None = None
+    coverage: CoverageResult | None = None
+    chains: list[ChainResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def transitions(self) -> list[StepResult]:
+        return [s for c in self.chains for s in c.steps if s.status != START]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "title": self.title,
+            "status": self.status,
+            "error": self.error.to_json() if self.error else None,
+            "claim": self.claim.to_json() if self.claim else None,
+            "coverage": self.coverage.to_json() if self.coverage else None,
+            "chains": [c.to_json() for c in self.chains],
+        }
+
+
+def summary(results: list[FileResult]) -> dict[str, int]:
+    counts = {"files": len(results), "transitions": 0, PROVED: 0, TESTED: 0, INVALID: 0, ERROR: 0, TIMEOUT: 0}
+    for r in results:
+        for s in r.transitions():
+            counts["transitions"] += 1
+            if s.status in counts:
+                counts[s.status] += 1
+    return counts
+
+
+def file_status(result: FileResult) -> str:
+    """SPEC §6: error beats invalid beats unknown beats valid."""
+    if result.error:
+        return ERROR
+    statuses = {s.status for c in result.chains for s in c.steps}
+    if ERROR in statuses:
+        return ERROR
+    if result.claim and result.claim.status == ERROR:
+        return ERROR
+    if INVALID in statuses:
+        return INVALID
+    if result.claim and result.claim.status == INVALID:
+        return INVALID
+    if result.coverage and result.claim and not result.coverage.complete:
+        return INVALID
+    if TIMEOUT in statuses or (result.claim and result.claim.status == TIMEOUT):
+        return UNKNOWN
+    return VALID
+
+
+def report_json(results: list[FileResult]) -> dict[str, Any]:
+    return {"version": 1, "files": [r.to_json() for r in results], "summary": summary(results)}
