@@ -1,0 +1,69 @@
+"""The ``derivcheck`` command: a thin layer over :mod:`derivcheck.api`.
+
+SymPy and Rich are imported inside the commands, so ``--version`` and ``--help``
+start instantly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .limits import DEFAULT_TIMEOUT
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the current directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def exit_status(statuses: list[str]) -> int:
+    if "error" in statuses:
+        return EXIT_ERROR
+    if "invalid" in statuses or "unknown" in statuses:
+        return EXIT_INVALID
+    return EXIT_OK
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="derivcheck")
+def main() -> None:
+    """Check step-by-step derivations: every step proved, or refuted with a counterexample."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed; the same seed gives the same report.")
+@click.option("--quiet", "-q", is_flag=True, help="Text format: print only problems and the summary.")
+def verify(paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: bool) -> None:
+    """Verify derivation files, or every .yaml/.yml below the given folders."""
+    from .api import collect_paths, verify_file
+    from .report import render_github, render_json, render_text
+
+    files = collect_paths(paths)
+    if not files:
+        click.echo("derivcheck: no .yaml or .yml files found in " + ", ".join(map(str, paths)), err=True)
+        sys.exit(EXIT_ERROR)
+    results = [verify_file(f, seed=seed, timeout=timeout, display_path=display_path(f)) for f in files]
+    if fmt == "json":
+        click.echo(render_json(results))
+    elif fmt == "github":
+        click.echo(render_github(results))
+    else:
+        render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
+    sys.exit(exit_status([r.status for r in results]))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
