@@ -6,6 +6,7 @@ for bad input: every problem becomes a result with a message and a line.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Iterable
@@ -27,12 +28,30 @@ def latex_reader():  # type: ignore[no-untyped-def]
     return parse_latex
 
 
+_GRADING_FILE_RE = re.compile(r"^(questions|answers|assignment)\s*:", re.M)
+
+
+def is_grading_file(path: Path) -> bool:
+    """A grading key or a submission: checked by ``derivcheck grade``, not ``verify``."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64_000).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return bool(_GRADING_FILE_RE.search(head))
+
+
 def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files as given; folders expanded to every .yaml/.yml below them, sorted."""
+    """Files as given; folders expanded to every derivation .yaml/.yml below them, sorted.
+
+    Inside folders, grading keys and submissions (top-level ``questions``,
+    ``answers`` or ``assignment``) are left to ``derivcheck grade``.
+    """
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file()))
+            found = sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
+            out.extend(q for q in found if not is_grading_file(q))
         else:
             out.append(p)
     return out
