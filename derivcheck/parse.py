@@ -391,8 +391,8 @@ class _Builder:
                 raise self.fail("attribute access ('.') is not part of the expression language", func)
             self.build(func, names)  # refuses anything outside the grammar first
             seg = self.segment(node)
-            head = self.segment(func)
-            fixed = head + "*" + seg[len(head) :] if seg.startswith(head) else seg
+            cut = seg.find("(", (func.end_col_offset or 0) - node.col_offset)
+            fixed = seg[:cut] + "*" + seg[cut:] if cut > 0 else seg
             raise self.fail(f"implicit multiplication in {seg!r}: write {fixed!r}", node)
         name = func.id
         if name.startswith("__"):
