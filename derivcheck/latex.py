@@ -91,6 +91,8 @@ _CHARS = set("+-*/^_()[]{}|,;.'!:")
 _OPEN = {"(": ")", "[": "]", "\\{": "\\}", "{": "}"}
 _FRACS = frozenset({"frac", "dfrac", "tfrac", "cfrac"})
 _MAX_ORDER = 3
+#: Commands that can be a one-token argument (``\frac\alpha2``, ``w^\top``).
+_ONE_TOKEN_COMMANDS = frozenset(GREEK) | {"infty", "partial", "top", "intercal"}
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,9 @@ def _fail(message: str, pos: int, text: str) -> LatexError:
 
 
 def _snippet(text: str, pos: int, length: int = 24) -> str:
+    """The LaTeX at ``pos``, quoted as written (no doubled backslashes)."""
     piece = text[pos : pos + length].strip()
-    return piece + ("..." if pos + length < len(text.rstrip()) else "")
+    return "'" + piece + ("..." if pos + length < len(text.rstrip()) else "") + "'"
 
 
 def _braced(text: str, j: int) -> tuple[str, int, int] | None:
@@ -133,7 +136,7 @@ def _braced(text: str, j: int) -> tuple[str, int, int] | None:
             if depth == 0:
                 return text[j + 1 : k], j + 1, k + 1
         k += 1
-    raise _fail(f"unclosed '{{' in {_snippet(text, j)!r}", j, text)
+    raise _fail(f"unclosed '{{' in {_snippet(text, j)}", j, text)
 
 
 def _one_token_arg(text: str, j: int) -> tuple[str, int, int]:
@@ -185,7 +188,7 @@ def tokenize(text: str, offset: int = 0, full: str | None = None) -> list[Token]
             out.append(Token("char", ch, pos))
             i += 1
         else:
-            raise _fail(f"cannot read {ch!r} in {_snippet(full, pos)!r}", pos, full)
+            raise _fail(f"cannot read {ch!r} in {_snippet(full, pos)}", pos, full)
     return out
 
 
@@ -312,10 +315,14 @@ class _Parser:
     def fail(self, message: str, tok: Token) -> LatexError:
         return _fail(message, tok.pos, self.st.text)
 
+    def here(self, tok: Token, length: int = 24) -> str:
+        """The LaTeX at ``tok``, quoted for a message."""
+        return _snippet(self.st.text, tok.pos, length)
+
     def unreadable(self, tok: Token, what: str = "") -> LatexError:
         if tok.kind == "end":
-            return self.fail(f"the formula ends too early{what}: {_snippet(self.st.text, 0, 60)!r}", tok)
-        return self.fail(f"cannot read {_snippet(self.st.text, tok.pos)!r}{what}", tok)
+            return self.fail(f"the formula ends too early{what}: {_snippet(self.st.text, 0, 60)}", tok)
+        return self.fail(f"cannot read {self.here(tok)}{what}", tok)
 
     def expect_char(self, text: str, opener: Token | None = None) -> Token:
         tok = self.peek()
@@ -356,7 +363,7 @@ class _Parser:
         if tok.kind == "num" and len(tok.text) > 1:
             self.toks[self.i] = Token("num", tok.text[1:], tok.pos + 1)
             return [Token("num", tok.text[0], tok.pos)], tok.pos + 1
-        if tok.kind in ("num", "letter", "cmd", "name", "text") and (tok.kind != "cmd" or tok.text in GREEK or tok.text in ("infty", "partial", "top", "intercal")):
+        if tok.kind in ("num", "letter", "name", "text") or (tok.kind == "cmd" and tok.text in _ONE_TOKEN_COMMANDS):
             self.i += 1
             return [tok], tok.pos + len(tok.text)
         raise self.unreadable(tok, f": expected {what}")
@@ -372,7 +379,7 @@ class _Parser:
                 depth -= 1
                 if depth == 0:
                     return j
-        raise self.fail(f"unclosed '{{' in {_snippet(self.st.text, self.toks[start].pos)!r}", self.toks[start])
+        raise self.fail(f"unclosed '{{' in {_snippet(self.st.text, self.toks[start].pos)}", self.toks[start])
 
     # -- grammar ------------------------------------------------------------------------
     def whole(self) -> sympy.Expr:
@@ -384,7 +391,7 @@ class _Parser:
         tok = self.peek()
         if tok.kind != "end":
             if tok.kind == "rel":
-                raise self.fail(f"a relation {_snippet(self.st.text, tok.pos)!r} where an expression was expected", tok)
+                raise self.fail(f"a relation {self.here(tok)} where an expression was expected", tok)
             raise self.unreadable(tok)
 
     def expression(self) -> sympy.Expr:
@@ -433,7 +440,7 @@ class _Parser:
 
     def divide(self, num: sympy.Expr, den: sympy.Expr, tok: Token) -> sympy.Expr:
         if den == 0:
-            raise self.fail(f"division by zero in {_snippet(self.st.text, tok.pos)!r}", tok)
+            raise self.fail(f"division by zero in {self.here(tok)}", tok)
         return num / den
 
     def starts_factor(self, tok: Token) -> bool:
@@ -444,6 +451,11 @@ class _Parser:
         if tok.kind == "char":
             return tok.text in ("(", "[", "\\{", "{") or (tok.text == "|" and not self.in_abs)
         return False
+
+    def starts_operand(self) -> bool:
+        """Can what follows be the body of a sum or a derivative operator (maybe signed)?"""
+        tok = self.peek()
+        return self.starts_factor(tok) or (tok.kind == "char" and tok.text in "+-")
 
     def factor(self) -> sympy.Expr:
         """One factor with its superscript: ``x_j^{(i)}``, ``(a+b)^2``, ``\\sigma(z)``."""
@@ -458,13 +470,13 @@ class _Parser:
         """An optional ``^`` after a finished factor."""
         tok = self.peek()
         if self.is_char("_", tok):
-            raise self.fail(f"a subscript can follow only a name, in {_snippet(self.st.text, tok.pos)!r}", tok)
+            raise self.fail(f"a subscript can follow only a name, in {self.here(tok)}", tok)
         if not self.is_char("^", tok):
             return value
         self.next()
         arg, end = self.arg_tokens("an exponent")
         if _parenthesised(arg):
-            raise self.fail(f"a superscript index '^{{(...)}}' can follow only a name, in {_snippet(self.st.text, tok.pos)!r}", tok)
+            raise self.fail(f"a superscript index '^{{(...)}}' can follow only a name, in {self.here(tok)}", tok)
         expo = self.exponent(arg, end, tok)
         value = self.raise_to(value, expo, tok)
         if self.is_char("^"):
@@ -474,7 +486,7 @@ class _Parser:
     def exponent(self, arg: list[Token], end: int, caret: Token) -> sympy.Expr:
         if _is_transpose(arg):
             raise self.fail(
-                f"{_snippet(self.st.text, caret.pos, 12)!r} reads as a transpose, which is not supported: "
+                f"{self.here(caret, 12)} reads as a transpose, which is not supported: "
                 "write the product out, for example \\sum_j w_j x_j, or give it a name",
                 caret,
             )
@@ -485,7 +497,7 @@ class _Parser:
         try:
             self.st.checker.check_power(base, expo, None)  # the expression language's own limits
         except ExpressionError as err:
-            raise self.fail(f"{err.message}: {_snippet(self.st.text, tok.pos)!r}", tok) from None
+            raise self.fail(f"{err.message}: {self.here(tok)}", tok) from None
         return base**expo
 
     # -- names ----------------------------------------------------------------------------
@@ -519,7 +531,7 @@ class _Parser:
                     index = self.sub(sub, sub_end).index_list()
         if sup is not None and _parenthesised(sup):
             if index is not None:
-                raise self.fail(f"cannot read {_snippet(self.st.text, head.pos)!r}: two indices", head)
+                raise self.fail(f"cannot read {self.here(head)}: two indices", head)
             with self.nested(head):
                 index = self.sub(sup[1:-1], sup[-1].pos).index_list()
             sup = None
@@ -617,10 +629,10 @@ class _Parser:
             return self.operator(tok, OPERATORS[name])
         if name == "partial":
             raise self.fail(
-                f"cannot read {_snippet(self.st.text, tok.pos)!r}: write a derivative as \\frac{{\\partial f}}{{\\partial x}}",
+                f"cannot read {self.here(tok)}: write a derivative as \\frac{{\\partial f}}{{\\partial x}}",
                 tok,
             )
-        raise self.fail(f"cannot read {_snippet(self.st.text, tok.pos)!r}: \\{name} is not supported", tok)
+        raise self.fail(f"cannot read {self.here(tok)}: \\{name} is not supported", tok)
 
     def braced_value(self, what: str) -> sympy.Expr:
         tok = self.toks[self.i]
@@ -635,7 +647,8 @@ class _Parser:
             start = self.i
             while not self.is_char("]", self.toks[self.i]):
                 if self.toks[self.i].kind == "end":
-                    raise self.unreadable(self.toks[self.i], f": expected ']' to close the '[' at column {opener.pos + 1}")
+                    hint = f": expected ']' to close the '[' at column {opener.pos + 1}"
+                    raise self.unreadable(self.toks[self.i], hint)
                 self.i += 1
             with self.nested(opener):
                 degree = self.sub(self.toks[start : self.i], self.toks[self.i].pos).whole()
@@ -654,7 +667,8 @@ class _Parser:
         if marker is not None and _differential(den) == marker and len(den) > 1:
             return self.derivative(tok, marker, num, num_end, den, den_end)
         if marker == "partial":
-            raise self.fail(f"cannot read {_snippet(self.st.text, tok.pos)!r}: the denominator of a partial derivative must be \\partial x", tok)
+            hint = "the denominator of a partial derivative must be \\partial x"
+            raise self.fail(f"cannot read {self.here(tok)}: {hint}", tok)
         with self.nested(tok):
             top = self.sub(num, num_end).whole()
             bottom = self.sub(den, den_end).whole()
@@ -666,11 +680,11 @@ class _Parser:
         """``\\frac{\\partial A}{\\partial B}`` and ``\\frac{d}{dB} X`` as ``Derivative``."""
         order, rest = _order(num[1:])
         if order is None and rest and rest[0].kind == "char" and rest[0].text == "^":
-            raise self.fail(f"cannot read the order of {_snippet(self.st.text, tok.pos)!r}", tok)
+            raise self.fail(f"cannot read the order of {self.here(tok)}", tok)
         variables = self.derivative_variables(tok, marker, den, den_end)
         if order is not None and order != len(variables):
             raise self.fail(
-                f"the order {order} of the numerator does not match the denominator in {_snippet(self.st.text, tok.pos, 40)!r}",
+                f"the order {order} of the numerator does not match the denominator in {self.here(tok, 40)}",
                 tok,
             )
         if len(variables) > _MAX_ORDER:
@@ -679,7 +693,7 @@ class _Parser:
             if rest:
                 f = self.sub(rest, num_end).whole()
             else:
-                if not self.starts_factor(self.peek()) and not (self.peek().kind == "char" and self.peek().text in "+-"):
+                if not self.starts_operand():
                     raise self.unreadable(self.peek(), ": expected what the derivative applies to")
                 f = self.signed_term()
         return sympy.Derivative(f, *reversed(variables), evaluate=False)
@@ -699,7 +713,7 @@ class _Parser:
                 out.append(var)
             if not isinstance(out[-1], (Symbol, Indexed)):
                 raise self.fail(
-                    f"differentiate with respect to a name such as w or y_k, not {_snippet(self.st.text, mark.pos)!r}", mark
+                    f"differentiate with respect to a name such as w or y_k, not {self.here(mark)}", mark
                 )
         return out
 
@@ -722,13 +736,13 @@ class _Parser:
             elif mark.text == "^" and upper is None:
                 upper, upper_end = self.arg_tokens(f"the upper bound of \\{tok.text}")
             else:
-                raise self.fail(f"cannot read {_snippet(self.st.text, mark.pos)!r}: a second bound", mark)
+                raise self.fail(f"cannot read {self.here(mark)}: a second bound", mark)
         if lower is None:
-            raise self.fail(f"cannot read {_snippet(self.st.text, tok.pos)!r}: write \\{tok.text}_{{i=1}}^{{N}}", tok)
+            raise self.fail(f"cannot read {self.here(tok)}: write \\{tok.text}_{{i=1}}^{{N}}", tok)
         var, lo_tokens = _split_lower(lower)
         if var is None:
             raise self.fail(
-                f"cannot read the index of {_snippet(self.st.text, tok.pos)!r}: write \\{tok.text}_{{i=1}}^{{N}} or \\{tok.text}_k",
+                f"cannot read the index of {self.here(tok)}: write \\{tok.text}_{{i=1}}^{{N}} or \\{tok.text}_k",
                 tok,
             )
         with self.nested(tok):
@@ -740,12 +754,12 @@ class _Parser:
             if upper is not None:
                 hi = self.sub(upper, upper_end).whole()
             elif lo_tokens is not None:
-                raise self.fail(f"{_snippet(self.st.text, tok.pos)!r} has a lower bound but no upper bound", tok)
+                raise self.fail(f"{self.here(tok)} has a lower bound but no upper bound", tok)
             else:
                 size = self.names.size_of(var)
                 if size is None:
                     raise self.fail(
-                        f"{_snippet(self.st.text, tok.pos)!r} has no bounds and the index {var!r} has no declared range: "
+                        f"{self.here(tok)} has no bounds and the index {var!r} has no declared range: "
                         f"write \\{tok.text}_{{{var}=1}}^{{N}} or declare it under 'indices'",
                         tok,
                     )
@@ -753,7 +767,7 @@ class _Parser:
             outer = self.names
             self.names = outer.with_bound(var)
             try:
-                if not self.starts_factor(self.peek()) and not (self.peek().kind == "char" and self.peek().text in "+-"):
+                if not self.starts_operand():
                     raise self.unreadable(self.peek(), f": \\{tok.text} needs something to add up")
                 body = self.signed_term()
             finally:
@@ -766,7 +780,7 @@ class _Parser:
         """``\\log y``, ``\\log(1-y)``, ``\\log_2 x``, ``\\sin^2(x)``, ``\\max(0, z)``."""
         if name not in FUNCTIONS:
             hint = " (write \\max(0, z) for ReLU)" if name.lower() == "relu" else ""
-            raise self.fail(f"unknown function {name!r} in {_snippet(self.st.text, tok.pos)!r}{hint}", tok)
+            raise self.fail(f"unknown function {name!r} in {self.here(tok)}{hint}", tok)
         base = power = None
         while self.is_char("_", self.toks[self.i]) or self.is_char("^", self.toks[self.i]):
             mark = self.toks[self.i]
@@ -778,10 +792,10 @@ class _Parser:
                     base = None  # log_e is the natural log
             elif mark.text == "^" and power is None:
                 if len(arg) == 2 and arg[0].text == "-" and arg[1].text == "1":
-                    raise self.fail(f"{_snippet(self.st.text, tok.pos, 12)!r} is ambiguous: write \\arcsin or 1/\\sin", tok)
+                    raise self.fail(f"{self.here(tok, 12)} is ambiguous: write \\arcsin or 1/\\sin", tok)
                 power = (self.sub(arg, end).whole(), mark)
             else:
-                raise self.fail(f"cannot read {_snippet(self.st.text, mark.pos)!r}", mark)
+                raise self.fail(f"cannot read {self.here(mark)}", mark)
         if self.is_char("(") or self.paren_in_braces():
             value = self.call(name, tok, base)
             if power is not None:
@@ -829,7 +843,7 @@ class _Parser:
         if len(args) not in spec.arities:
             raise self.fail(
                 f"{name} takes {' or '.join(map(str, spec.arities[:3]))} argument(s), got {len(args)}, "
-                f"in {_snippet(self.st.text, tok.pos)!r}",
+                f"in {self.here(tok)}",
                 tok,
             )
         if name in BIG_NUMBER_FUNCTIONS and any(a.is_Number and abs(a) > limits.MAX_FACTORIAL_ARG for a in args):
@@ -902,8 +916,8 @@ def _order(tokens: list[Token]) -> tuple[int | None, list[Token]]:
         t = tokens[1]
         if t.kind == "num" and t.text.isdigit():
             return int(t.text[0]), ([Token("num", t.text[1:], t.pos + 1)] if len(t.text) > 1 else []) + tokens[2:]
-        if t.kind == "char" and t.text == "{" and len(tokens) >= 4 and tokens[2].kind == "num" and tokens[3].text == "}":
-            if tokens[2].text.isdigit():
+        braced = t.kind == "char" and t.text == "{" and len(tokens) >= 4 and tokens[3].text == "}"
+        if braced and tokens[2].kind == "num" and tokens[2].text.isdigit():
                 return int(tokens[2].text), tokens[4:]
     return None, tokens
 
