@@ -1,0 +1,137 @@
+"""Markdown/LaTeX documents and context files (SPEC §11): import, verify, grade.
+
+A student's document holds display-math blocks; :mod:`derivcheck.markdown` finds
+the chains in them and this module turns those into a
+:class:`~derivcheck.model.Derivation` with ``latex`` steps, over the symbols and
+definitions of a *context*: a derivation file whose steps may be absent, or a
+grading key's question.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import limits
+from .api import verify_derivation
+from .loader import load_text, read_text
+from .markdown import ChainDraft, document_drafts, import_document
+from .model import Chain, Derivation, Scope, Step, Text
+from .results import ERROR, FileError, FileResult
+from .yamltree import LoadError, Map, read_yaml
+
+#: Suffixes read as documents rather than derivation YAML.
+DOCUMENT_SUFFIXES = (".md", ".markdown", ".tex")
+
+
+@dataclass
+class ContextFile:
+    """What a context contributes: names and definitions, and a question's claim."""
+
+    path: str
+    scope: Scope
+    claim: Text | None = None
+
+
+def is_document(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in DOCUMENT_SUFFIXES
+
+
+def load_context(path: str | Path, question: str | None = None) -> ContextFile:
+    """Read a context file: a derivation file (steps optional) or a grading key with ``question``."""
+    text = read_text(path)
+    root = read_yaml(text)
+    if isinstance(root, Map) and "questions" in root.items:
+        from .gradekey import load_key
+
+        key = load_key(path)
+        if question is None:
+            choices = ", ".join(key.questions)
+            raise LoadError(f"{path} is a grading key: choose a question with --question ({choices})", root.line)
+        if question not in key.questions:
+            raise LoadError(f"the key has no question {question!r} (it has {', '.join(key.questions)})", root.line)
+        q = key.questions[question]
+        return ContextFile(str(path), key.scope.merged(q.scope), q.claim)
+    if question is not None:
+        raise LoadError(f"--question needs a grading key; {path} is a derivation file", 1)
+    deriv = load_text(text, str(path), require_steps=False)
+    return ContextFile(str(path), deriv.scope, deriv.claim)
+
+
+def useful(draft: ChainDraft) -> bool:
+    """A chain worth checking: two steps or more, not a definition line."""
+    return draft.defines is None and len(draft.steps) >= 2
+
+
+def drafts_to_chains(drafts: list[ChainDraft]) -> list[Chain]:
+    chains = []
+    for d in drafts:
+        if not useful(d):
+            continue
+        steps = tuple(Step(s.latex, s.line, latex=True) for s in d.steps[: limits.MAX_STEPS])
+        chains.append(Chain(steps, given=tuple(Text(g, d.line) for g in d.given), title=d.title, line=d.line))
+    return chains[: limits.MAX_CHAINS]
+
+
+def document_derivation(text: str, path: str, context: ContextFile | None, claim: bool = False) -> Derivation:
+    """A derivation of every chain in a document, over the context's names."""
+    chains = drafts_to_chains(document_drafts(text))
+    if not chains:
+        raise LoadError("no derivation found: no display-math block holds a chain of two steps or more", 1)
+    scope = context.scope if context else Scope()
+    has_cases = any(c.given for c in chains)
+    return Derivation(
+        path,
+        scope,
+        chains,
+        title=chains[0].title,
+        claim=context.claim if (context and claim) else None,
+        has_cases=has_cases,
+    )
+
+
+def verify_document(
+    path: str | Path,
+    context: ContextFile | None = None,
+    seed: int = 0,
+    timeout: float = limits.DEFAULT_TIMEOUT,
+    display_path: str | None = None,
+) -> FileResult:
+    """Import a Markdown/LaTeX document and verify it, never raising for bad input."""
+    shown = display_path or str(path)
+    try:
+        deriv = document_derivation(read_text(path), shown, context)
+    except LoadError as err:
+        return FileResult(shown, status=ERROR, error=FileError(err.message, err.line))
+    return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=shown)
+
+
+def with_context(deriv: Derivation, context: ContextFile) -> Derivation:
+    """A derivation file read over a context: the file's own names layered on top."""
+    deriv.scope = context.scope.merged(deriv.scope)
+    return deriv
+
+
+def import_to_yaml(path: str | Path, context_path: str | None = None) -> str:
+    """The draft derivation YAML of ``derivcheck import``."""
+    return import_document(read_text(path), str(path), context_path)
+
+
+def verify_any(
+    path: str | Path,
+    context: ContextFile | None = None,
+    seed: int = 0,
+    timeout: float = limits.DEFAULT_TIMEOUT,
+    display_path: str | None = None,
+) -> FileResult:
+    """Verify a derivation file or a document, over an optional context."""
+    shown = display_path or str(path)
+    if is_document(path):
+        return verify_document(path, context, seed=seed, timeout=timeout, display_path=shown)
+    try:
+        deriv = load_text(read_text(path), shown)
+    except LoadError as err:
+        return FileResult(shown, status=ERROR, error=FileError(err.message, err.line))
+    if context is not None:
+        deriv = with_context(deriv, context)
+    return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=shown)
