@@ -1,0 +1,82 @@
+"""Markdown/LaTeX documents: verify over a context, import to YAML (SPEC §11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from derivcheck.cli import main
+from derivcheck.documents import load_context, verify_document
+from derivcheck.loader import load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "latex" / "int305-assignment1-answer.md"
+CONTEXT = ROOT / "examples" / "latex" / "int305_context.yaml"
+
+
+def run(*args: str) -> tuple[int, str]:
+    r = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return r.exit_code, r.output
+
+
+def test_seed_question_one_flags_the_dropped_t() -> None:
+    result = verify_document(SEED, load_context(CONTEXT))
+    q1 = result.chains[0]
+    assert q1.steps[0].expr.startswith(r"\frac{\partial L_{CE}}{\partial w_j}")
+    assert [s.status for s in q1.steps] == ["start", "proved", "invalid", "invalid", "proved", "proved"]
+    assert q1.steps[2].counterexample is not None and q1.steps[2].counterexample.values["t"] == 0
+
+
+def test_verify_markdown_from_the_command_line() -> None:
+    code, out = run("verify", "--format", "json", str(SEED), "--context", str(CONTEXT))
+    doc = json.loads(out)
+    assert code == 2  # other questions' blocks need names this context does not give
+    assert doc["files"][0]["chains"][0]["steps"][2]["status"] == "invalid"
+
+
+def test_import_writes_a_loadable_draft(tmp_path: Path) -> None:
+    out = tmp_path / "draft.yaml"
+    code, _ = run("import", str(SEED), "--context", str(CONTEXT), "-o", str(out))
+    assert code == 0
+    text = out.read_text()
+    assert "# source line 11" in text and "latex:" in text
+    deriv = load_text(text, "draft.yaml")
+    assert deriv.chains[0].steps[0].latex
+    code, out_json = run("verify", "--format", "json", str(out), "--context", str(CONTEXT))
+    steps = json.loads(out_json)["files"][0]["chains"][0]["steps"]
+    assert [s["status"] for s in steps][:3] == ["start", "proved", "invalid"]
+
+
+def test_context_from_a_grading_key(tmp_path: Path) -> None:
+    key = tmp_path / "key.yaml"
+    key.write_text(
+        "assignment: A\nquestions:\n  q1:\n    points: 10\n    symbols:\n      t: '{0, 1}'\n"
+        "    define:\n      y: sigma(z)\n      L_CE: -t*log(y) - (1 - t)*log(1 - y)\n"
+        "    claim: Derivative(L_CE, z) = y - t\n"
+    )
+    doc = tmp_path / "answer.md"
+    doc.write_text(
+        "## q1\n\n$$\\frac{\\partial L_{CE}}{\\partial z} = \\frac{\\partial L_{CE}}{\\partial y}"
+        " \\cdot \\frac{\\partial y}{\\partial z} = y - t$$\n"
+    )
+    code, out = run("verify", "--format", "json", str(doc), "--context", str(key), "--question", "q1")
+    assert code == 0, out
+    code, out = run("verify", str(doc), "--context", str(key))
+    assert code == 2 and "--question" in out
+
+
+def test_document_without_a_chain(tmp_path: Path) -> None:
+    doc = tmp_path / "prose.md"
+    doc.write_text("# Answer\n\nSVM is better than softmax.\n")
+    code, out = run("verify", "--format", "json", str(doc))
+    f = json.loads(out)["files"][0]
+    assert code == 2 and f["status"] == "error" and "no derivation" in f["error"]["message"]
+
+
+def test_bad_context_is_a_usage_error(tmp_path: Path) -> None:
+    bad = tmp_path / "ctx.yaml"
+    bad.write_text("symbols: [x\n")
+    code, out = run("verify", str(SEED), "--context", str(bad))
+    assert code == 2 and "ctx.yaml:" in out
