@@ -42,11 +42,15 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "auto"]), default="text", show_default=True,
+    help="auto: github when GITHUB_ACTIONS is set, else text.",
+)
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed; the same seed gives the same report.")
-@click.option("--quiet", "-q", is_flag=True, help="Text format: print only problems and the summary.")
-def verify(paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: bool) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Only problems: text shows problem steps and the summary; sarif leaves out notes; github already prints only problems.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when a derivation is invalid or in error (usage errors still exit 2).")
+def verify(paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: bool, exit_zero: bool) -> None:
     """Verify derivation files, or every .yaml/.yml below the given folders."""
     from .api import collect_paths, verify_file
     from .report import render_github, render_json, render_text
@@ -56,13 +60,31 @@ def verify(paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: 
         click.echo("derivcheck: no .yaml or .yml files found in " + ", ".join(map(str, paths)), err=True)
         sys.exit(EXIT_ERROR)
     results = [verify_file(f, seed=seed, timeout=timeout, display_path=display_path(f)) for f in files]
+    if fmt == "auto":
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS", "").strip().lower() not in ("", "false", "0") else "text"
     if fmt == "json":
         click.echo(render_json(results))
     elif fmt == "github":
         click.echo(render_github(results))
+    elif fmt == "sarif":
+        from .sarif import render_sarif
+
+        click.echo(render_sarif(results, quiet=quiet))
     else:
         render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
-    sys.exit(exit_status([r.status for r in results]))
+    sys.exit(EXIT_OK if exit_zero else exit_status([r.status for r in results]))
+
+
+@main.command()
+@click.option("--key", is_flag=True, help="The schema of a grading key (SPEC §9) instead of a derivation file.")
+@click.option("--context", is_flag=True, help="The schema of a context file (SPEC §11): steps/cases may be absent.")
+def schema(key: bool, context: bool) -> None:
+    """Print the JSON Schema (draft 2020-12) of the derivation format, for editors and CI."""
+    from .schema import render_schema
+
+    if key and context:
+        raise click.UsageError("give --key or --context, not both")
+    click.echo(render_schema(key=key, context=context))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -102,7 +102,9 @@ def summary_line(results: list[FileResult]) -> str:
     files = ", ".join(f"{n} {s}" for s, n in sorted(by_status.items(), key=lambda kv: _ORDER.index(kv[0])))
     steps = ", ".join(f"{counts[s]} {s}" for s in (PROVED, TESTED, INVALID, ERROR, TIMEOUT) if counts[s])
     noun = "file" if len(results) == 1 else "files"
-    return f"{len(results)} {noun} checked: {files or 'none'}; {counts['transitions']} transitions: {steps or 'none'}"
+    t_noun = "transition" if counts["transitions"] == 1 else "transitions"
+    # one line per run: pre-commit splits the file list, so each batch says what it covered
+    return f"derivcheck: {len(results)} {noun} checked: {files or 'none'}; {counts['transitions']} {t_noun}: {steps or 'none'}"
 
 
 _ORDER = [VALID, INVALID, UNKNOWN, ERROR]
