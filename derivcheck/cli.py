@@ -87,5 +87,17 @@ def schema(key: bool, context: bool) -> None:
     click.echo(render_schema(key=key, context=context))
 
 
+@main.command()
+@click.argument("kind", required=False)
+def explain(kind: str | None) -> None:
+    """Explain a diagnosis KIND (sign-error, wrong-factor, ...); with no KIND, list them all."""
+    from .rules import BY_KIND, KINDS, explain as explain_text
+
+    if kind is not None and kind not in BY_KIND:
+        click.echo(f"derivcheck: unknown diagnosis {kind!r}; the kinds are: {', '.join(KINDS)}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(explain_text(kind))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
