@@ -1,0 +1,363 @@
+"""The outputs of ``derivcheck grade`` (SPEC §9): grades.csv, grades.json, feedback/, summary.md, gradescope/."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter, defaultdict
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .grade import FAILED, GRADED, MANUAL, MISSING, BatchStats, QuestionGrade, SubmissionGrade, fmt_score
+from .gradekey import Key
+from .results import ERROR, INVALID, PROVED, START, TESTED, TIMEOUT, FileResult
+
+MARKS = {START: "•", PROVED: "✓", TESTED: "≈", INVALID: "✗", ERROR: "!", TIMEOUT: "⏱"}
+WORDS = {START: "start", PROVED: "proved", TESTED: "checked numerically", INVALID: "not equal to the previous step", ERROR: "cannot be read", TIMEOUT: "undecided in time"}
+
+
+def write_outputs(key: Key, grades: list[SubmissionGrade], out: Path, stats: BatchStats | None = None, gradescope: bool = False) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(key, grades, out / "grades.csv")
+    (out / "grades.json").write_text(json.dumps(grades_json(key, grades, stats), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    fb = out / "feedback"
+    fb.mkdir(exist_ok=True)
+    for g in grades:
+        (fb / f"{g.student}.md").write_text(feedback_md(key, g), encoding="utf-8")
+    (out / "summary.md").write_text(summary_md(key, grades), encoding="utf-8")
+    if gradescope:
+        for g in grades:
+            d = out / "gradescope" / g.student
+            d.mkdir(parents=True, exist_ok=True)
+            (d / "results.json").write_text(json.dumps(gradescope_json(key, g), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# -- grades.csv ---------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    """Keep a spreadsheet from reading a student id as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_csv(key: Key, grades: list[SubmissionGrade], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["student", *key.questions, "total"])
+        for g in sorted(grades, key=lambda g: g.student):
+            w.writerow([_cell(g.student), *(fmt_score(g.questions[q].score) for q in key.questions), fmt_score(g.total)])
+
+
+# -- grades.json --------------------------------------------------------------------------
+
+
+def question_json(q: QuestionGrade) -> dict[str, Any]:
+    return {
+        "score": fmt_score(q.score) if q.score is not None else None,
+        "points": fmt_score(q.points),
+        "status": q.status,
+        "reason": q.reason,
+        "deductions": [d.to_json() for d in q.deductions],
+        "review": q.review,
+        "result": q.result.to_json() if q.result else None,
+    }
+
+
+def grades_json(key: Key, grades: list[SubmissionGrade], stats: BatchStats | None = None) -> dict[str, Any]:
+    return {
+        "version": 1,
+        "assignment": key.assignment,
+        "key": key.path,
+        "questions": [
+            {"id": q.id, "title": q.title, "points": fmt_score(q.points), "manual": q.manual, "claim": q.claim.text if q.claim else None,
+             "deductions": {k: fmt_score(v) for k, v in q.deductions.items()}}
+            for q in key.questions.values()
+        ],
+        "students": [
+            {
+                "student": g.student,
+                "path": g.path,
+                "total": fmt_score(g.total),
+                "error": g.error,
+                "warnings": g.warnings,
+                "questions": {qid: question_json(q) for qid, q in g.questions.items()},
+            }
+            for g in sorted(grades, key=lambda g: g.student)
+        ],
+        "stats": None if stats is None else {
+            "seconds": round(stats.seconds, 3), "cache_hits": stats.cache_hits, "cache_misses": stats.cache_misses,
+            "timed_out": stats.timed_out, "crashed": stats.crashed,
+        },
+    }
+
+
+# -- feedback -----------------------------------------------------------------------------
+
+
+def _code(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return "`" + text.replace("`", "'") + "`"
+
+
+def _md(text: str | None) -> str:
+    """Student-controlled text, safe inside Markdown (no raw HTML, no links)."""
+    if not text:
+        return ""
+    return " ".join(text.split()).replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]")
+
+
+def chain_md(result: FileResult) -> list[str]:
+    lines: list[str] = []
+    many = len(result.chains) > 1
+    for ci, chain in enumerate(result.chains):
+        if many or chain.given:
+            head = f"Case {ci + 1}" + (f": given {_md(', '.join(chain.given))}" if chain.given else "")
+            lines += ["", f"*{head}*", ""]
+        for s in chain.steps:
+            mark = MARKS.get(s.status, "?")
+            lines.append(f"{s.index}. {mark} {_code(s.expr)} — {WORDS.get(s.status, s.status)} (line {s.line})")
+            if s.status not in (START, PROVED, TESTED) and s.message:
+                lines.append(f"   - {_md(s.message)}")
+            for d in s.diagnoses:
+                lines.append(f"   - **{d.kind}**: {_md(d.message)}")
+            for n in s.notes:
+                lines.append(f"   - note ({n.kind}): {_md(n.message)}")
+    if result.claim is not None and result.claim.status not in (PROVED, TESTED):
+        lines += ["", f"Claim: {_md(result.claim.message)}"]
+    if result.coverage is not None and not result.coverage.complete:
+        lines += ["", "Cases not covered: " + _md("; ".join(result.coverage.uncovered))]
+    return lines
+
+
+def feedback_md(key: Key, g: SubmissionGrade) -> str:
+    auto = sum((q.points for q in key.auto_questions), Fraction(0))
+    title = key.assignment or "Grading"
+    lines = [f"# {_md(title)}: feedback for {_md(g.student)}", ""]
+    lines.append(f"Your score on the automatically graded questions: **{fmt_score(g.total)} / {fmt_score(auto)}**.")
+    if any(q.status == MANUAL for q in g.questions.values()):
+        lines.append("Questions marked *graded by hand* will be added separately.")
+    if g.error:
+        lines += ["", f"Your file could not be graded: {_md(g.error)}"]
+    for w in g.warnings:
+        if "Traceback" not in w:
+            lines += ["", f"Note: {_md(w)}"]
+    for qid, qg in g.questions.items():
+        q = key.questions[qid]
+        head = f"## {qid}" + (f": {_md(q.title)}" if q.title else "")
+        lines += ["", head, ""]
+        if qg.status == MANUAL:
+            lines.append(f"Graded by hand (out of {fmt_score(q.points)}).")
+            continue
+        lines.append(f"**Score: {fmt_score(qg.score)} / {fmt_score(q.points)}**")
+        if q.claim:
+            lines.append(f"\nTo show: {_code(q.claim.text)}")
+        if qg.status in (MISSING, FAILED):
+            lines.append(f"\nScored 0: {_md(qg.reason)}")
+        if qg.deductions:
+            lines += ["", "Deductions:", ""]
+            for d in qg.deductions:
+                pts = f"−{fmt_score(d.points)}" if d.points else "no deduction"
+                lines.append(f"- {pts} ({d.kind.replace('_', ' ')}): {_md(d.message)}")
+        elif qg.status == GRADED:
+            lines.append("\nEvery step checks out. Well done.")
+        for r in qg.review:
+            lines.append(f"- to be reviewed: {_md(r)}")
+        if qg.result is not None and qg.result.chains:
+            lines += ["", "Your derivation, step by step:"]
+            lines += chain_md(qg.result)
+    return "\n".join(lines) + "\n"
+
+
+# -- summary ------------------------------------------------------------------------------
+
+
+def histogram(scores: list[Fraction], points: Fraction, width: int = 30) -> list[str]:
+    if not scores:
+        return ["(no submissions)"]
+    distinct = sorted(set(scores))
+    if len(distinct) <= 12:
+        buckets = [(fmt_score(s), sum(1 for x in scores if x == s)) for s in distinct]
+    else:
+        n = 10
+        edges = [points * i / n for i in range(n + 1)]
+        buckets = []
+        for i in range(n):
+            lo, hi = edges[i], edges[i + 1]
+            count = sum(1 for x in scores if lo <= x < hi or (i == n - 1 and x == hi))
+            buckets.append((f"{fmt_score(lo)}–{fmt_score(hi)}", count))
+    top = max(c for _, c in buckets) or 1
+    label = max(len(b) for b, _ in buckets)
+    return [f"{b.rjust(label)} | {'#' * max(1 if c else 0, round(c * width / top))} {c}" for b, c in buckets]
+
+
+def summary_md(key: Key, grades: list[SubmissionGrade]) -> str:
+    lines = [f"# {key.assignment or 'Grading'}: summary", "", f"{len(grades)} submission(s) graded."]
+    failed = [g for g in grades if g.error]
+    if failed:
+        lines.append(f"{len(failed)} could not be read or graded: " + ", ".join(g.student for g in failed) + ".")
+    lines.append("")
+    totals = [g.total for g in grades]
+    auto = sum((q.points for q in key.auto_questions), Fraction(0))
+    if totals:
+        mean = sum(totals, Fraction(0)) / len(totals)
+        lines += [f"## Total (auto-graded, out of {fmt_score(auto)})", "", f"Mean {fmt_score(mean)}.", "", "```", *histogram(totals, auto), "```", ""]
+    for q in key.questions.values():
+        lines.append(f"## {q.id}" + (f": {q.title}" if q.title else "") + f" ({fmt_score(q.points)} points)")
+        lines.append("")
+        if q.manual:
+            lines += ["Graded by hand.", ""]
+            continue
+        scores = [g.questions[q.id].score or Fraction(0) for g in grades]
+        statuses = Counter(g.questions[q.id].status for g in grades)
+        if scores:
+            mean = sum(scores, Fraction(0)) / len(scores)
+            lines.append(f"Mean {fmt_score(mean)} of {fmt_score(q.points)}; full marks {sum(1 for s in scores if s == q.points)}, "
+                         f"no answer {statuses.get(MISSING, 0)}, unreadable or in error {statuses.get(FAILED, 0)}.")
+        lines += ["", "```", *histogram(scores, q.points), "```", ""]
+    lines += ["## Most common mistakes", ""]
+    mistakes = common_mistakes(grades)
+    if not mistakes:
+        lines.append("None.")
+    else:
+        lines += ["| mistake | question | where | submissions |", "|---|---|---|---|"]
+        for (kind, qid, where), students in mistakes[:20]:
+            lines.append(f"| {kind} | {qid} | {where} | {len(students)} |")
+    return "\n".join(lines) + "\n"
+
+
+def common_mistakes(grades: list[SubmissionGrade]) -> list[tuple[tuple[str, str, str], set[str]]]:
+    """(diagnosis kind or deduction, question, step) -> the students who made that mistake."""
+    found: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for g in grades:
+        for qid, q in g.questions.items():
+            if q.status == FAILED:
+                found[("error: " + _error_kind(q.reason or ""), qid, "")].add(g.student)
+            elif q.status == MISSING:
+                found[("no answer", qid, "")].add(g.student)
+            for d in q.deductions:
+                if d.kind == "after_slip":
+                    continue
+                kind = d.diagnosis or d.kind.replace("_", " ")
+                where = ""
+                if d.step is not None:
+                    where = (f"case {d.chain + 1}, " if d.chain else "") + f"step {d.step}"
+                found[(kind, qid, where)].add(g.student)
+    return sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def _error_kind(reason: str) -> str:
+    low = reason.lower()
+    for word, label in (("timed out", "timed out"), ("invalid yaml", "invalid YAML"), ("redefines", "redefines a key name"),
+                        ("cannot be read", "step cannot be read"), ("unknown key", "unknown key"), ("memory", "out of memory")):
+        if word in low:
+            return label
+    return "other"
+
+
+# -- gradescope ---------------------------------------------------------------------------
+
+
+def gradescope_json(key: Key, g: SubmissionGrade) -> dict[str, Any]:
+    tests = []
+    for qid, qg in g.questions.items():
+        q = key.questions[qid]
+        if qg.status == MANUAL:
+            continue
+        out = []
+        if qg.reason:
+            out.append(f"Scored 0: {qg.reason}")
+        out += [f"-{fmt_score(d.points)}: {d.message}" for d in qg.deductions if d.points]
+        out += [f"to be reviewed: {r}" for r in qg.review]
+        if not out:
+            out.append("Every step checks out.")
+        tests.append({
+            "name": f"{qid}: {q.title}" if q.title else qid,
+            "score": float(qg.score or 0),
+            "max_score": float(q.points),
+            "output": "\n".join(out),
+        })
+    return {"score": float(g.total), "tests": tests}
+
+
+# -- the command --------------------------------------------------------------------------
+
+
+def run_grade(
+    key_path: Path,
+    folder: Path,
+    out: Path,
+    jobs: int = 0,
+    timeout: float = 10.0,
+    seed: int = 0,
+    submission_timeout: float = 120.0,
+    memory_mb: int = 3072,
+    cache: bool = True,
+    gradescope: bool = False,
+    progress: bool | None = None,
+) -> int:
+    """``derivcheck grade``: 0 when every submission was graded, 2 when the key or the folder is unusable."""
+    import sys
+
+    from .grade import BatchOptions, grade_batch
+    from .gradekey import KeyProblem, discover, load_key
+
+    def err(msg: str) -> None:
+        print(f"derivcheck: {msg}", file=sys.stderr)
+
+    try:
+        key = load_key(key_path)
+    except KeyProblem as e:
+        err(f"{e.where()}: the key cannot be used: {e.message}")
+        return 2
+    if not folder.is_dir():
+        err(f"{folder}: not a folder of submissions")
+        return 2
+    try:
+        subs, warnings = discover(folder)
+    except OSError as e:
+        err(f"{folder}: cannot list the folder: {e.strerror or e}")
+        return 2
+    for w in warnings:
+        err(w)
+    if not subs:
+        err(f"{folder}: no submissions (.yaml/.yml files) found")
+        return 2
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        err(f"{out}: cannot create the output folder: {e.strerror or e}")
+        return 2
+    options = BatchOptions(jobs=jobs, seed=seed, timeout=timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, cache=cache)
+    show = sys.stderr.isatty() if progress is None else progress
+    if show:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
+                       console=Console(stderr=True), auto_refresh=False, transient=False)
+        task = bar.add_task("", total=len(subs))
+
+        def done(g: SubmissionGrade) -> None:
+            bar.update(task, advance=1, description=g.student)
+            bar.refresh()
+
+        with bar:
+            grades, stats = grade_batch(key, subs, options, done)
+    else:
+        grades, stats = grade_batch(key, subs, options)
+    try:
+        write_outputs(key, grades, out, stats, gradescope=gradescope)
+    except OSError as e:
+        err(f"{out}: cannot write the outputs: {e.strerror or e}")
+        return 2
+    failed = sum(1 for g in grades if g.error)
+    print(
+        f"graded {len(grades)} submission(s) in {stats.seconds:.1f} s"
+        + (f" ({failed} unreadable or failed, graded 0)" if failed else "")
+        + f"; outputs in {out}",
+        file=sys.stderr,
+    )
+    return 0
