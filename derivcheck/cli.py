@@ -88,6 +88,25 @@ def schema(key: bool, context: bool) -> None:
 
 
 @main.command()
+@click.argument("key", type=click.Path(path_type=Path))
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder for grades.csv, grades.json, feedback/, summary.md.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0, max=256), default=0, help="Worker processes (default: the number of cores).")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
+@click.option("--submission-timeout", type=click.FloatRange(min=1, max=86400), default=120.0, show_default=True, help="Wall-clock seconds per submission; past it the submission is graded 0.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=3072, show_default=True, help="Address-space limit per worker in MB (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
+@click.option("--gradescope", is_flag=True, help="Also write gradescope/STUDENT_ID/results.json.")
+@click.option("--no-cache", is_flag=True, help="Check every transition anew (for benchmarks).")
+def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, submission_timeout: float, memory_mb: int, seed: int, gradescope: bool, no_cache: bool) -> None:
+    """Grade every submission in SUBMISSIONS against the answer KEY (SPEC §9)."""
+    from .gradeout import run_grade
+
+    sys.exit(run_grade(key, submissions, out, jobs=jobs, timeout=timeout, seed=seed, submission_timeout=submission_timeout,
+                       memory_mb=memory_mb, cache=not no_cache, gradescope=gradescope))
+
+
+@main.command()
 @click.argument("kind", required=False)
 def explain(kind: str | None) -> None:
     """Explain a diagnosis KIND (sign-error, wrong-factor, ...); with no KIND, list them all."""
