@@ -55,7 +55,6 @@ class Rule:
             "shortDescription": {"text": self.short},
             "fullDescription": {"text": self.full},
             "help": {"text": self.help, "markdown": self.help},
-            "helpUri": f"{INFORMATION_URI}#{self.kind}",
             "defaultConfiguration": {"level": self.level},
             "properties": {"kind": self.kind, "tags": ["derivation", "correctness"]},
         }
