@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import limits
 from .api import verify_derivation
@@ -135,3 +136,86 @@ def verify_any(
     if context is not None:
         deriv = with_context(deriv, context)
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=shown)
+
+
+# -- Markdown submissions for `derivcheck grade` --------------------------------------------
+
+
+def _claim_chains(chains: list[Chain], scope: Scope, claim: Text | None) -> list[Chain]:
+    """The chains that answer the claim: those starting at its left side, if any do.
+
+    A section often holds side calculations (definitions, a Jacobian before the
+    gradient); only the chains that begin where the claim begins are graded
+    against it.  When none does, all are kept and the grader says so.
+    """
+    if claim is None or len(chains) < 2:
+        return chains
+    from .context import Context, ContextError
+    from .parse import ExpressionError, parse_relation
+
+    try:
+        ctx = Context(scope, [s.text for c in chains for s in c.steps] + [claim.text], latex_reader=_latex())
+        left = parse_relation(claim.text, ctx.names).left
+    except (ContextError, ExpressionError):
+        return chains
+    keep = []
+    for chain in chains:
+        try:
+            if ctx.parse(chain.steps[0].text, chain.steps[0].line, latex=True) == left:
+                keep.append(chain)
+        except ContextError:
+            continue
+    return keep or chains
+
+
+def _latex():  # type: ignore[no-untyped-def]
+    from .latex import parse_latex
+
+    return parse_latex
+
+
+def read_markdown_submission(path: Path, key: "Key") -> "Submission":
+    """A submission written in Markdown/LaTeX: one section per question (``## q1``)."""
+    from .gradekey import Answer, Submission
+    from .markdown import sections
+
+    shown = str(path)
+    sub = Submission(path.stem, shown)
+    try:
+        text = read_text(path)
+    except LoadError as err:
+        sub.error = f"{shown}: {err.message}"
+        return sub
+    parts = sections(text)
+    if not parts:
+        sub.error = f"{shown}: no section names a question; head each answer with its id, e.g. '## q1'"
+        return sub
+    for qid in parts:
+        if qid not in key.questions:
+            sub.warnings.append(f"{shown}: section {qid!r} is not a question of the key; not graded")
+    for qid, q in key.questions.items():
+        if qid not in parts:
+            continue
+        if q.manual:
+            sub.answers[qid] = Answer(qid)
+            continue
+        chains = drafts_to_chains(document_drafts(parts[qid]))
+        if not chains:
+            sub.answers[qid] = Answer(qid, error=f"{shown}: the section {qid} holds no chain of two steps or more")
+            continue
+        scope = key.scope.merged(q.scope)
+        chains = _claim_chains(chains, scope, q.claim)
+        deriv = Derivation(shown, scope, chains, title=q.title, claim=q.claim, has_cases=any(c.given for c in chains))
+        sub.answers[qid] = Answer(qid, derivation=deriv, own_scope=Scope(), line=chains[0].line)
+    return sub
+
+
+def register_markdown_reader() -> None:
+    """Let ``derivcheck grade`` read ``STUDENT.md`` submissions next to ``.yaml`` ones."""
+    from .gradekey import register_reader
+
+    register_reader(".md", read_markdown_submission)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .gradekey import Key, Submission

@@ -301,8 +301,11 @@ def run_grade(
     """``derivcheck grade``: 0 when every submission was graded, 2 when the key or the folder is unusable."""
     import sys
 
+    from .documents import register_markdown_reader
     from .grade import BatchOptions, grade_batch
     from .gradekey import KeyProblem, discover, load_key
+
+    register_markdown_reader()  # STUDENT.md submissions next to STUDENT.yaml ones
 
     def err(msg: str) -> None:
         print(f"derivcheck: {msg}", file=sys.stderr)

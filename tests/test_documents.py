@@ -80,3 +80,24 @@ def test_bad_context_is_a_usage_error(tmp_path: Path) -> None:
     bad.write_text("symbols: [x\n")
     code, out = run("verify", str(SEED), "--context", str(bad))
     assert code == 2 and "ctx.yaml:" in out
+
+
+def test_markdown_submissions_are_graded(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    key = ROOT / "examples" / "int305" / "key.yaml"
+    code = CliRunner().invoke(main, ["grade", str(key), str(ROOT / "examples" / "int305" / "submissions"), "--out", str(out), "--jobs", "1"]).exit_code
+    assert code == 0
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in (out / "grades.csv").read_text().splitlines()[1:]}
+    assert rows["s009"] == ["30", "20", "", "50"]
+    feedback = (out / "feedback" / "s009.md").read_text()
+    assert "missing case" in feedback and r"\frac{\partial L}{\partial w_j}" in feedback
+
+
+def test_markdown_submission_without_sections(tmp_path: Path) -> None:
+    from derivcheck.documents import read_markdown_submission
+    from derivcheck.gradekey import load_key
+
+    sub_path = tmp_path / "s1.md"
+    sub_path.write_text("Just prose.\n")
+    sub = read_markdown_submission(sub_path, load_key(ROOT / "examples" / "int305" / "key.yaml"))
+    assert sub.error is not None and "## q1" in sub.error
