@@ -15,6 +15,7 @@ from . import limits
 from .context import Context, ContextError
 from .diagnose import diagnose_chain
 from .engine import DerivationChecker
+from .budget import Timeout
 from .loader import load_text, read_text
 from .model import Derivation
 from .results import ERROR, FileError, FileResult, file_status
@@ -83,6 +84,15 @@ def verify_derivation(
     except RecursionError:
         result.error = FileError("the file is too deeply nested to check", None)
         result.chains = []
+    except MemoryError:
+        result.error = FileError("checking this file ran out of memory (an expression too large to expand?)", None)
+        result.chains = []
+    except Timeout:  # a budget that fired outside any transition (SECURITY.md)
+        result.error = FileError("checking this file ran out of time outside any single step", None)
+        result.chains = []
+    except Exception as err:  # noqa: BLE001 - hostile input never ends in a traceback (SPEC §10)
+        result.error = FileError(f"internal error while checking this file ({type(err).__name__}: {err})", None)
+        result.chains = []
     result.status = file_status(result)
     result.seconds = time.monotonic() - started
     return result
@@ -94,6 +104,8 @@ def verify_text(text: str, path: str = "<string>", seed: int = 0, timeout: float
         deriv = load_text(text, path)
     except LoadError as err:
         return FileResult(path, status=ERROR, error=FileError(err.message, err.line))
+    except (RecursionError, MemoryError):
+        return FileResult(path, status=ERROR, error=FileError("the file is too deeply nested or too large to read", None))
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=path)
 
 

@@ -87,6 +87,22 @@ def _unary(f: Callable[[sympy.Expr], sympy.Expr]) -> Callable[[sympy.Expr], symp
     return f
 
 
+def _bounded_minmax(cls: type) -> Callable[..., sympy.Expr]:
+    """Max/Min, refusing more values than SymPy can compare pairwise in reasonable time."""
+
+    def build(*args: sympy.Expr) -> sympy.Expr:
+        from .limits import MAX_MINMAX_ARGS
+
+        count = sum(len(a.args) if isinstance(a, cls) else 1 for a in args)
+        if count > MAX_MINMAX_ARGS:
+            raise ValueError(
+                f"{cls.__name__} of {count} values (counting nested {cls.__name__}); the limit is {MAX_MINMAX_ARGS}"
+            )
+        return cls(*args)
+
+    return build
+
+
 _TABLE: list[tuple[tuple[str, ...], tuple[int, ...], Callable[..., sympy.Expr]]] = [
     (("exp",), (1,), sympy.exp),
     (("log",), (1, 2), _log),
@@ -117,8 +133,8 @@ _TABLE: list[tuple[tuple[str, ...], tuple[int, ...], Callable[..., sympy.Expr]]]
     (("ceiling",), (1,), sympy.ceiling),
     (("sigma", "sigmoid"), (1,), sigmoid),
     (("softplus",), (1,), softplus),
-    (("Max", "max"), tuple(range(1, 33)), sympy.Max),
-    (("Min", "min"), tuple(range(1, 33)), sympy.Min),
+    (("Max", "max"), tuple(range(1, 33)), _bounded_minmax(sympy.Max)),
+    (("Min", "min"), tuple(range(1, 33)), _bounded_minmax(sympy.Min)),
     (("Heaviside",), (1,), sympy.Heaviside),
     (("KroneckerDelta", "delta"), (2,), sympy.KroneckerDelta),
 ]

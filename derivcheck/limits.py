@@ -24,6 +24,12 @@ MAX_EXPONENT = 1_000
 MAX_POWER_DIGITS = 2_000
 #: Largest argument of factorial/binomial/gamma given as a number.
 MAX_FACTORIAL_ARG = 1_000
+#: Most arguments of one Max/Min, counting the nested Max/Min SymPy flattens into it
+#: (SymPy compares every pair of arguments when it builds a Max: 64 take seconds).
+MAX_MINMAX_ARGS = 16
+#: Wall-clock seconds allowed to build one expression from its text (SymPy
+#: simplifies while it builds; a pathological expression must not hang the reader).
+PARSE_SECONDS = 5.0
 #: Most steps in one chain, and most chains (cases) in one file.
 MAX_STEPS = 200
 MAX_CHAINS = 50
@@ -32,6 +38,13 @@ MAX_DEFINITIONS = 500
 #: Largest index size listed in `sizes`, and most instantiations of one transition.
 MAX_SIZE = 12
 MAX_INSTANTIATIONS = 500
+#: Most terms of one Sum/Product, and most terms all the Sums/Products of one
+#: instance expand into together (nested sums multiply).
+MAX_SUM_TERMS = 1_000
+MAX_EXPANDED_TERMS = 20_000
+#: Most points the coverage check of a file's cases enumerates
+#: (index combinations times values of finite-set symbols).
+MAX_COVERAGE_POINTS = 20_000
 #: Numeric sample points per instantiation of a transition.
 SAMPLE_POINTS = 24
 #: Default time budget per transition, in seconds.

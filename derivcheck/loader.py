@@ -35,7 +35,8 @@ def read_text(path: str | Path) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise LoadError(f"the file is not UTF-8 text (byte {err.start})") from None
+        line = data.count(b"\n", 0, err.start) + 1
+        raise LoadError(f"the file is not UTF-8 text (byte {err.start}, line {line})", line) from None
 
 
 def load_file(path: str | Path) -> Derivation:

@@ -14,13 +14,15 @@ import ast
 import math
 import re
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Iterator
 
 import sympy
 from sympy import Indexed, IndexedBase, Integer, Rational, Symbol
 
 from . import limits
+from .budget import Timeout, time_limit
 from .functions import BIG_NUMBER_FUNCTIONS, CONSTANTS, FUNCTIONS, SPECIAL_FORMS
 
 
@@ -144,6 +146,18 @@ def _check_shape(text: str) -> None:
             depth -= 1
     if not text.strip():
         raise ExpressionError("empty expression", 1, text)
+    for i, ch in enumerate(text):
+        if ord(ch) > 127 or (ord(ch) < 32 and ch not in "\t\n\r"):
+            # Python would read a Cyrillic 'х' as a name distinct from 'x' (a homoglyph)
+            import unicodedata
+
+            what = unicodedata.name(ch, "a control character")
+            raise ExpressionError(
+                f"character {ch!r} (U+{ord(ch):04X} {what}) is not allowed: expressions are "
+                "written in ASCII (names are letters a-z, A-Z, digits and '_')",
+                i + 1,
+                text,
+            )
 
 
 def _syntax_error(text: str, err: SyntaxError, cols: list[int]) -> ExpressionError:
@@ -172,7 +186,22 @@ def parse_expression(text: str, names: Names = Names()) -> sympy.Expr:
     _check_shape(text)
     src, cols = _prepare(text)
     tree = _ast_parse(src, text, cols)
-    return _Builder(src, text, cols).build(tree.body, names)
+    with _reading_time(text):
+        return _Builder(src, text, cols).build(tree.body, names)
+
+
+@contextmanager
+def _reading_time(text: str) -> Iterator[None]:
+    """SymPy evaluates while it builds: bound the wall clock (and the stack) of one expression."""
+    try:
+        with time_limit(limits.PARSE_SECONDS):
+            yield
+    except Timeout:
+        raise ExpressionError(
+            f"building this expression took more than {limits.PARSE_SECONDS:g} s; simplify it", None, text
+        ) from None
+    except RecursionError:
+        raise ExpressionError("expression too deeply nested", None, text) from None
 
 
 @dataclass(frozen=True)
@@ -213,7 +242,8 @@ def parse_relation(text: str, names: Names = Names()) -> Relation:
     if op is None:
         raise ExpressionError(f"unsupported relation in {text.strip()!r}", 1, text)
     builder = _Builder(src, text, cols)
-    return Relation(op, builder.build(node.left, names), builder.build(node.comparators[0], names))
+    with _reading_time(text):
+        return Relation(op, builder.build(node.left, names), builder.build(node.comparators[0], names))
 
 
 def _ast_parse(src: str, text: str, cols: list[int]) -> ast.Expression:
@@ -423,7 +453,7 @@ class _Builder:
                     raise self.fail(f"{name} of {a} is too large a number to compute", node)
         try:
             return spec.build(*args)
-        except (TypeError, ValueError) as err:
+        except (TypeError, ValueError, ArithmeticError) as err:
             raise self.fail(f"cannot apply {name}: {err}", node) from None
 
     # -- Sum, Product, Derivative ------------------------------------------------------

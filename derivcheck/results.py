@@ -6,6 +6,7 @@ straight translation.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,7 @@ class Counterexample:
     right: float
 
     def to_json(self) -> dict[str, Any]:
-        return {"values": self.values, "left": self.left, "right": self.right}
+        return {"values": {k: _json_num(v) for k, v in self.values.items()}, "left": _json_num(self.left), "right": _json_num(self.right)}
 
     def describe(self) -> str:
         point = ", ".join(f"{k} = {v}" for k, v in self.values.items())
@@ -48,6 +49,13 @@ class Counterexample:
 
 def _num(x: float) -> str:
     return f"{x:.6g}"
+
+
+def _json_num(x: Any) -> Any:
+    """JSON has no Infinity/NaN: a value beyond a double (x**1000 at x = 3) becomes the string "inf"."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    return x
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import Union
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.events import AliasEvent, CollectionStartEvent, CollectionEndEvent, DocumentStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -86,6 +87,10 @@ def read_yaml(text: str) -> Value | None:
         line = mark.line + 1 if mark is not None else None
         problem = err.problem or err.context or "invalid YAML"
         raise LoadError(f"invalid YAML: {problem}", line) from None
+    except ReaderError as err:  # a control character (NUL, ...) that YAML does not allow
+        line = text.count("\n", 0, max(err.position, 0)) + 1
+        char = err.character if isinstance(err.character, str) else chr(err.character)
+        raise LoadError(f"invalid YAML: the character U+{ord(char):04X} is not allowed in a YAML file", line) from None
     except YAMLError as err:
         raise LoadError(f"invalid YAML: {err}", None) from None
     except (RecursionError, MemoryError):
