@@ -50,16 +50,31 @@ def main() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed; the same seed gives the same report.")
 @click.option("--quiet", "-q", is_flag=True, help="Only problems: text shows problem steps and the summary; sarif leaves out notes; github already prints only problems.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a derivation is invalid or in error (usage errors still exit 2).")
-def verify(paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: bool, exit_zero: bool) -> None:
-    """Verify derivation files, or every .yaml/.yml below the given folders."""
-    from .api import collect_paths, verify_file
+@click.option("--context", "context_path", type=click.Path(path_type=Path), help="Symbols, indices and definitions for every file: a derivation file (steps optional) or a grading key with --question.")
+@click.option("--question", help="With a grading key as --context: the question whose context to use.")
+def verify(
+    paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: bool, exit_zero: bool,
+    context_path: Path | None, question: str | None,
+) -> None:
+    """Verify derivation files (.yaml/.yml, or Markdown/LaTeX .md/.tex), or every .yaml/.yml below folders."""
+    from .api import collect_paths
+    from .documents import load_context, verify_any
     from .report import render_github, render_json, render_text
+    from .yamltree import LoadError
 
+    context = None
+    if context_path is not None:
+        try:
+            context = load_context(context_path, question)
+        except LoadError as err:
+            where = f"{context_path}:{err.line}" if err.line else str(context_path)
+            click.echo(f"derivcheck: context {where}: {err.message}", err=True)
+            sys.exit(EXIT_ERROR)
     files = collect_paths(paths)
     if not files:
         click.echo("derivcheck: no .yaml or .yml files found in " + ", ".join(map(str, paths)), err=True)
         sys.exit(EXIT_ERROR)
-    results = [verify_file(f, seed=seed, timeout=timeout, display_path=display_path(f)) for f in files]
+    results = [verify_any(f, context, seed=seed, timeout=timeout, display_path=display_path(f)) for f in files]
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS", "").strip().lower() not in ("", "false", "0") else "text"
     if fmt == "json":
@@ -73,6 +88,27 @@ def verify(paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: 
     else:
         render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
     sys.exit(EXIT_OK if exit_zero else exit_status([r.status for r in results]))
+
+
+@main.command(name="import")
+@click.argument("document", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--context", "context_path", type=click.Path(path_type=Path), help="The context file the draft will be verified with (named in its header).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the YAML here instead of standard output.")
+def import_(document: Path, context_path: Path | None, output: Path | None) -> None:
+    """Turn the display math of a Markdown/LaTeX DOCUMENT into a derivation YAML with latex: steps."""
+    from .documents import import_to_yaml
+    from .yamltree import LoadError
+
+    try:
+        text = import_to_yaml(document, str(context_path) if context_path else None)
+    except LoadError as err:
+        click.echo(f"derivcheck: {document}: {err.message}", err=True)
+        sys.exit(EXIT_ERROR)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
 
 
 @main.command()
