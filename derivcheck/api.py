@@ -29,6 +29,7 @@ def latex_reader():  # type: ignore[no-untyped-def]
     return parse_latex
 
 
+_GRADING_KEY_RE = re.compile(r"^questions\s*:", re.M)
 _GRADING_FILE_RE = re.compile(r"^(questions|answers|assignment)\s*:", re.M)
 
 
@@ -52,7 +53,13 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     for p in map(Path, paths):
         if p.is_dir():
             found = sorted(q for q in p.rglob("*") if q.suffix in (".yaml", ".yml") and q.is_file())
-            out.extend(q for q in found if not is_grading_file(q))
+            grading = [f for f in found if is_grading_file(f)]
+            # a folder that holds a grading key is a grading example: its expected
+            # grades and submissions are not derivations either
+            roots = {f.parent for f in grading if _GRADING_KEY_RE.search(f.read_text("utf-8", "replace")[:64_000])}
+            out.extend(
+                q for q in found if q not in grading and not any(r == q.parent or r in q.parents for r in roots)
+            )
         else:
             out.append(p)
     return out

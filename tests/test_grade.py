@@ -316,6 +316,7 @@ EXPECTED = {
     "s006": ["30", "40", "", "70"],
     "s007": ["0", "40", "", "40"],
     "s008": ["30", "10", "", "40"],
+    "s009": ["30", "20", "", "50"],  # the Markdown submission
 }
 
 
@@ -328,7 +329,7 @@ def test_batch_exit_and_csv(graded):
         rows = list(csv.reader(f))
     assert rows[0] == ["student", "q1", "q2", "q3", "total"]
     ids = [r[0] for r in rows[1:]]
-    assert ids == sorted(ids) and len(ids) == 8 + len(HOSTILE) + 1
+    assert ids == sorted(ids) and len(ids) == 9 + len(HOSTILE) + 1
     got = {r[0]: r[1:] for r in rows[1:]}
     for student, want in EXPECTED.items():
         assert got[student] == want, student
@@ -384,7 +385,7 @@ def test_feedback(graded):
     assert "−15 (wrong result)" in fb3 and "−7.5 (invalid step)" in fb3 and "no answer" in fb3
     fb5 = (work / "out" / "feedback" / "s005.md").read_text()
     assert "could not be graded" in fb5 and "invalid YAML" in fb5
-    assert len(list((work / "out" / "feedback").glob("*.md"))) == 8 + len(HOSTILE) + 1
+    assert len(list((work / "out" / "feedback").glob("*.md"))) == 9 + len(HOSTILE) + 1
 
 
 def test_summary(graded):
@@ -392,7 +393,7 @@ def test_summary(graded):
     text = (work / "out" / "summary.md").read_text()
     assert "## q1" in text and "Mean" in text and "#" in text.split("## q1")[1]
     assert "| slip | q1 | step 3 | 1 |" in text
-    assert "| missing case | q2 |  | 1 |" in text
+    assert "| missing case | q2 |  | 2 |" in text
     assert "## q3" in text and "Graded by hand" in text
 
 
