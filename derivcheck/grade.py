@@ -34,8 +34,9 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from . import limits
-from .gradekey import Answer, Key, Question, Submission, discover, read_submission
-from .results import ERROR, INVALID, START, TIMEOUT, ClaimResult, FileError, FileResult, Note, file_status
+from .gradekey import Answer, Key, Question, discover, read_submission
+from .results import ERROR, INVALID, TIMEOUT, ClaimResult, FileError, FileResult, file_status
+from .sandbox import limit_memory
 
 #: Default wall-clock limit per submission (seconds) and address-space limit per worker (MB).
 DEFAULT_SUBMISSION_TIMEOUT = 120.0
@@ -185,39 +186,6 @@ def _checker_class() -> Any:
     return GradingChecker
 
 
-def _diagnose_knows_slips() -> bool:
-    """Stopgap: until derivcheck.diagnose has the slip rules, the grader applies its own."""
-    from . import diagnose
-
-    try:
-        return "after-slip" in Path(diagnose.__file__).read_text(encoding="utf-8")
-    except OSError:
-        return True
-
-
-def _fallback_slips(checker: Any, ci: int, chain: Any) -> None:
-    """SPEC §7 `slip`/`after-slip`: step n is invalid, step n+1 too, yet n+1 follows from n-1."""
-    from .results import PROVED, TESTED
-
-    steps = chain.steps
-    for i in range(1, len(steps) - 1):
-        s, nxt = steps[i], steps[i + 1]
-        if s.status != INVALID or nxt.status != INVALID:
-            continue
-        if any(d.kind in ("slip", "after-slip") for d in s.diagnoses + nxt.diagnoses):
-            continue
-        t1, t2 = checker.transitions.get((ci, s.index)), checker.transitions.get((ci, nxt.index))
-        if t1 is None or t2 is None:
-            continue
-        try:
-            v = checker.engine.compare(t1.previous, t2.current, t2.conditions, label=f"slip:{ci}:{s.index}")
-        except Exception:  # noqa: BLE001 - no diagnosis is better than a crash
-            continue
-        if v.status in (PROVED, TESTED):
-            s.diagnoses.append(Note("slip", f"step {s.index} looks like a copying slip: step {nxt.index} follows from step {s.index - 1}; check step {s.index}"))
-            nxt.diagnoses.append(Note("after-slip", f"this step fails only because of the slip in step {s.index}; it follows from step {s.index - 1}"))
-
-
 def verify_answer(
     deriv: Any, cache: TransitionCache, cache_prefix: str, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT
 ) -> tuple[FileResult, list[ClaimSide]]:
@@ -236,11 +204,8 @@ def verify_answer(
         checker.engine = _make_caching_engine(ctx, seed, timeout, cache, cache_prefix)
         checker.run(result)
         sides = getattr(checker, "claim_sides", [])
-        fallback = not _diagnose_knows_slips()
         for ci, chain in enumerate(result.chains):
             diagnose_chain(checker, ci, chain)
-            if fallback:
-                _fallback_slips(checker, ci, chain)
     except ContextError as err:
         result.error = FileError(err.message, err.line)
         result.chains = []
@@ -473,26 +438,9 @@ class BatchStats:
     workers_started: int = 0
 
 
-def _limit_memory(mb: int) -> None:
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not on this platform
-        return
-    if mb <= 0:
-        return
-    want = mb * 1024 * 1024
-    try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            want = min(want, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (want, hard))
-    except (ValueError, OSError):  # pragma: no cover - the platform refuses: the wall clock still bounds
-        pass
-
-
 def _worker_main(conn: Any, key: Key, options: BatchOptions) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _limit_memory(options.memory_mb)
+    limit_memory(options.memory_mb * 1024 * 1024)
     cache = TransitionCache(options.cache)
     while True:
         try:
