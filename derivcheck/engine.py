@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -26,7 +27,8 @@ from . import limits
 from .budget import Budget, Timeout
 from .context import Condition, Context, ContextError, Resolver, condition_holds, substitutions
 from .model import Derivation, Step, Text
-from .numeric import Compiled, as_number, close, prepare
+from .domains import Domain
+from .numeric import Compiled, as_number, close, float_close, prepare
 from .results import (
     ERROR,
     INVALID,
@@ -48,6 +50,12 @@ from .results import (
 SCREEN_DPS, CHECK_DPS, CONFIRM_DPS = 30, 80, 150
 SCREEN_TOL, CHECK_TOL = 1e-18, 1e-45
 SPECIAL_VALUES = (0, 1, -1)
+#: Python floats that differ by more than this (relative) make a candidate
+#: counterexample, which is then re-checked at CHECK_DPS and CONFIRM_DPS digits.
+FLOAT_TOL = 1e-9
+#: Share of a transition's remaining budget the symbolic proof may use; the rest
+#: is kept for the precise re-check that an unproved transition needs.
+PROOF_SHARE = 0.8
 
 
 class SideError(Exception):
@@ -95,6 +103,8 @@ class Engine:
         self._resolvers: dict[frozenset, Resolver] = {}
         self._concrete: dict[tuple[sympy.Expr, frozenset], sympy.Expr] = {}
         self._compiled: dict[tuple[sympy.Expr, tuple[Symbol, ...]], Compiled] = {}
+        self._samplers: dict[Domain, Callable[[random.Random], sympy.Expr]] = {}
+        self._special_values: dict[Domain, tuple[sympy.Integer, ...]] = {}
 
     # -- expansion ---------------------------------------------------------------------
     def resolver(self, instance: dict[Symbol, sympy.Integer]) -> Resolver:
@@ -129,6 +139,7 @@ class Engine:
         """Compare two parsed expressions under conditions, within the time budget."""
         budget = budget or Budget(self.timeout)
         checked: list[tuple[dict, sympy.Expr, sympy.Expr]] = []
+        pending: list[tuple[dict, sympy.Expr, sympy.Expr, Callable[[], Counterexample | None]]] = []
         points = 0
         notes: list[Note] = []
         try:
@@ -139,7 +150,9 @@ class Engine:
                 for n, inst in enumerate(instances):
                     a, b, filters = self.sides(left, right, conditions, inst)
                     rng = random.Random(f"{self.seed}|{label}|{n}")
-                    defined, cex, note = self.sample(a, b, filters, rng, inst)
+                    deferred: list[Callable[[], Counterexample | None]] = []
+                    defined, cex, note = self.sample(a, b, filters, rng, inst, defer=deferred)
+                    pending.extend((inst, a, b, precise) for precise in deferred)
                     points += defined
                     if note and not notes:
                         notes.append(note)
@@ -157,18 +170,32 @@ class Engine:
                     checked.append((inst, a, b))
         except Timeout:
             return Verdict(TIMEOUT, f"no proof or counterexample within {self.timeout:g} s", points, notes=notes)
-        if not prove:
-            return Verdict(TESTED, f"equal at {points} sampled points", points, notes=notes)
         sizes = self.size_phrase([inst for inst, _, _ in checked])
+        if prove:
+            try:
+                with budget.enforce(PROOF_SHARE):
+                    order = list(range(len(_ATTEMPTS)))
+                    for inst, a, b in checked:
+                        if not prove_equal(a, b, self.ctx, budget, order):
+                            break
+                    else:
+                        return Verdict(PROVED, "shown equal symbolically" + sizes, points, notes=notes)
+            except Timeout:
+                pass
+        # No proof: the floats agreed at the sampled points, but before calling the
+        # pair equal, check those points at SCREEN_DPS digits as well.
         try:
             with budget.enforce():
-                for inst, a, b in checked:
-                    if not prove_equal(a, b, self.ctx, budget):
-                        break
-                else:
-                    return Verdict(PROVED, "shown equal symbolically" + sizes, points, notes=notes)
+                for inst, a, b, precise in pending:
+                    cex = precise()
+                    if cex is not None:
+                        return Verdict(
+                            INVALID, "not equal to the previous step " + cex.describe(), points, cex, notes, inst, a, b
+                        )
         except Timeout:
-            pass
+            return Verdict(TIMEOUT, f"no proof or counterexample within {self.timeout:g} s", points, notes=notes)
+        if not prove:
+            return Verdict(TESTED, f"equal at {points} sampled points", points, notes=notes)
         if points == 0:
             return Verdict(
                 TIMEOUT,
@@ -217,13 +244,47 @@ class Engine:
         filters: list[tuple[str, sympy.Expr, sympy.Expr]],
         rng: random.Random,
         inst: dict,
+        defer: list[Callable[[], Counterexample | None]] | None = None,
     ) -> tuple[int, Counterexample | None, Note | None]:
-        """Evaluate both sides at sample points; return (#defined points, counterexample, note)."""
+        """Evaluate both sides at sample points; return (#defined points, counterexample, note).
+
+        Every point where both sides are defined is checked at ``SCREEN_DPS``
+        digits (after a float screen), so this is as sensitive as it ever was;
+        unless ``defer`` is given: then that check is appended to it as a callable
+        (see :meth:`screen`) for the caller to run when it needs it.
+        """
+        defined, cex, note, precise = self.screen(a, b, filters, rng, inst)
+        if cex is None:
+            if defer is not None:
+                defer.append(precise)
+            else:
+                cex = precise()
+        return defined, cex, note
+
+    def screen(
+        self,
+        a: sympy.Expr,
+        b: sympy.Expr,
+        filters: list[tuple[str, sympy.Expr, sympy.Expr]],
+        rng: random.Random,
+        inst: dict,
+    ) -> tuple[int, Counterexample | None, Note | None, Callable[[], Counterexample | None]]:
+        """The sampling of :meth:`sample`, with Python floats first.
+
+        Returns (#defined points, counterexample, note, precise): ``precise()``
+        re-checks at ``SCREEN_DPS`` digits the points where the floats agreed
+        (a difference below float resolution), and returns a verified
+        counterexample or ``None``.  A float disagreement is only a candidate:
+        :meth:`verify` confirms it at high precision (catastrophic cancellation
+        such as ``exp(40) + 1 - exp(40)`` is rejected there).  Where floats cannot
+        tell (domain error, overflow, complex), the point is evaluated with mpmath.
+        """
         leaves_set: set[Symbol] = set(a.free_symbols) | set(b.free_symbols)
         for _, fl, fr in filters:
             leaves_set |= fl.free_symbols | fr.free_symbols
         leaves = tuple(sorted(leaves_set, key=lambda s: s.name))
         domains = [self.ctx.domain_of(s) for s in leaves]
+        samplers = [self._sampler(d) for d in domains]
         fa, fb = self.compiled(a, leaves), self.compiled(b, leaves)
         compiled_filters = [
             (op, self.compiled(fl, leaves), self.compiled(fr, leaves)) for op, fl, fr in filters
@@ -232,26 +293,51 @@ class Engine:
         defined = 0
         note: Note | None = None
         first_good: list[sympy.Rational] | None = None
+        agreeing: list[list[sympy.Rational]] = []
 
         def points() -> Iterable[list[sympy.Rational]]:
             for _ in range(wanted * 6):
-                yield [d.sample(rng) for d in domains]
+                if defined >= wanted:
+                    # enough defined points: drawing more (exact SymPy rationals,
+                    # domain checks) was most of the run time and never used
+                    break
+                yield [sample(rng) for sample in samplers]
             # special values, one leaf at a time, from an ordinary point
             if first_good is not None:
                 for i, d in enumerate(domains):
-                    for v in SPECIAL_VALUES:
-                        value = sympy.Integer(v)
-                        if d.contains(value) and first_good[i] != value:
+                    for value in self._specials(d):
+                        if first_good[i] != value:
                             p = list(first_good)
                             p[i] = value
                             yield p
 
-        random_done = 0
+        def precise() -> Counterexample | None:
+            for point in agreeing:
+                va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
+                if va is None or vb is None:
+                    continue
+                if not close(va, vb, SCREEN_TOL):
+                    found = self.verify(fa, fb, leaves, point, inst)
+                    if found is not None:
+                        return found
+            return None
+
         for point in points():
-            random_done += 1
-            if random_done <= wanted * 6 and defined >= wanted:
-                continue
             if not self.filters_hold(compiled_filters, point):
+                continue
+            fpoint = _floats(point)
+            fva = fa.fast(fpoint) if fpoint is not None else None
+            fvb = fb.fast(fpoint) if fva is not None else None
+            if fva is not None and fvb is not None:
+                if first_good is None:
+                    first_good = point
+                defined += 1
+                if float_close(fva, fvb, FLOAT_TOL):
+                    agreeing.append(point)
+                    continue
+                cex = self.verify(fa, fb, leaves, point, inst)
+                if cex is not None:
+                    return defined, cex, note, lambda: None
                 continue
             va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
             if va is None and vb is None:
@@ -272,8 +358,20 @@ class Engine:
             if not close(va, vb, SCREEN_TOL):
                 cex = self.verify(fa, fb, leaves, point, inst)
                 if cex is not None:
-                    return defined, cex, note
-        return defined, None, note
+                    return defined, cex, note, lambda: None
+        return defined, None, note, precise
+
+    def _sampler(self, domain: Domain) -> Callable[[random.Random], sympy.Expr]:
+        if domain not in self._samplers:
+            self._samplers[domain] = fast_sampler(domain)
+        return self._samplers[domain]
+
+    def _specials(self, domain: Domain) -> tuple[sympy.Integer, ...]:
+        if domain not in self._special_values:
+            self._special_values[domain] = tuple(
+                sympy.Integer(v) for v in SPECIAL_VALUES if domain.contains(sympy.Integer(v))
+            )
+        return self._special_values[domain]
 
     @staticmethod
     def filters_hold(filters: list[tuple[str, Compiled, Compiled]], point: list[sympy.Rational]) -> bool:
@@ -310,11 +408,94 @@ class Engine:
         return ", ".join(parts) if parts else "every point"
 
 
+# -- sampling helpers --------------------------------------------------------------------
+
+
+def _floats(point: Sequence[sympy.Expr]) -> list[float] | None:
+    """A sample point in Python floats (``None`` when a value has no float)."""
+    out = []
+    for v in point:
+        try:
+            out.append(v.p / v.q if v.is_Rational else float(v))
+        except (TypeError, ValueError, OverflowError, AttributeError):
+            return None
+    return out
+
+
+def fast_sampler(domain: Domain) -> Callable[[random.Random], sympy.Expr]:
+    """``domain.sample`` with the very same draws, without SymPy comparisons against infinity.
+
+    ``Domain.contains`` compares with ``-oo``/``oo`` through SymPy's relational
+    machinery (about half a millisecond a call); here rational bounds are compared
+    as fractions and infinite bounds skipped.  Any other domain uses its own
+    ``sample``.
+    """
+    try:
+        from .domains import _draw, _magnitude, _midpoint  # noqa: F401 - mirrored below
+    except ImportError:  # pragma: no cover - the domains module changed
+        return domain.sample
+    if domain.kind not in ("real", "positive", "negative", "nonnegative", "interval"):
+        return domain.sample
+    lo, hi, lo_open, hi_open = domain.bounds()
+    tests: list[tuple[Fraction, bool, bool]] = []
+    for bound, is_low, is_open in ((lo, True, lo_open), (hi, False, hi_open)):
+        if bound in (sympy.oo, -sympy.oo):
+            continue
+        if not bound.is_Rational:
+            return domain.sample
+        tests.append((Fraction(int(bound.p), int(bound.q)), is_low, is_open))
+
+    flo = Fraction(int(lo.p), int(lo.q)) if lo.is_finite else None
+    fhi = Fraction(int(hi.p), int(hi.q)) if hi.is_finite else None
+
+    def magnitude(rng: random.Random) -> Fraction:  # domains._magnitude, in fractions
+        r = rng.random()
+        if r < 0.6:
+            return Fraction(rng.randint(1, 4000), 1000)
+        if r < 0.85:
+            return Fraction(rng.randint(1, 999), 1000)
+        return Fraction(rng.randint(4000, 12000), 1000)
+
+    def draw(rng: random.Random) -> Fraction:  # domains._draw, in fractions
+        if flo is not None and fhi is not None:
+            return flo + (fhi - flo) * Fraction(rng.randint(1, 9999), 10000)
+        if flo is not None:
+            return flo + magnitude(rng)
+        if fhi is not None:
+            return fhi - magnitude(rng)
+        value = magnitude(rng)
+        return value if rng.random() < 0.5 else -value
+
+    def inside(v: Fraction) -> bool:
+        for f, is_low, is_open in tests:
+            if is_low:
+                ok = v > f if is_open else v >= f
+            else:
+                ok = v < f if is_open else v <= f
+            if not ok:
+                return False
+        return True
+
+    def sample(rng: random.Random) -> sympy.Expr:
+        for _ in range(50):
+            value = draw(rng)
+            if inside(value):
+                return sympy.Rational(value.numerator, value.denominator)
+        return _midpoint(lo, hi)
+
+    return sample
+
+
 # -- symbolic proof ----------------------------------------------------------------------
 
 
-def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget) -> bool:
-    """A symbolic proof that ``a - b`` is zero on the declared domains."""
+def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget, order: list[int] | None = None) -> bool:
+    """A symbolic proof that ``a - b`` is zero on the declared domains.
+
+    ``order`` (indices into ``_ATTEMPTS``) is tried first to last and updated in
+    place: the attempt that proved one instance is tried first on the next, which
+    is the same shape at another index value.  Any attempt that gives 0 is a proof.
+    """
     if a == b:
         return True
     leaves = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
@@ -336,7 +517,7 @@ def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget) -> b
     for combo in combos:
         budget.check()
         d = difference.xreplace(combo).xreplace(assumed) if combo else difference.xreplace(assumed)
-        if not prove_zero(d, budget):
+        if not prove_zero(d, budget, order):
             return False
     return True
 
@@ -350,11 +531,15 @@ _ATTEMPTS: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
 )
 
 
-def prove_zero(d: sympy.Expr, budget: Budget) -> bool:
-    for attempt in _ATTEMPTS:
+def prove_zero(d: sympy.Expr, budget: Budget, order: list[int] | None = None) -> bool:
+    for i in list(order) if order is not None else range(len(_ATTEMPTS)):
+        attempt = _ATTEMPTS[i]
         budget.check()
         try:
             if attempt(d) == 0:
+                if order is not None and order[0] != i:
+                    order.remove(i)
+                    order.insert(0, i)
                 return True
         except Timeout:
             raise
@@ -393,9 +578,12 @@ class DerivationChecker:
         for ci, chain in enumerate(self.deriv.chains):
             try:
                 chain_conditions = file_conditions + [self.ctx.condition(t) for t in chain.given]
+                parsed = self.parse_steps(chain.steps, chain_conditions)
             except ContextError as err:
-                raise ContextError(err.message, err.line or chain.line) from None
-            parsed = self.parse_steps(chain.steps, chain_conditions)
+                # a case whose condition cannot be read: its steps cannot be checked, the others can
+                chain_conditions = list(file_conditions)
+                problem = f"the case's condition (line {err.line or chain.line}): {err.message}"
+                parsed = [ParsedStep(s, i, None, problem, chain_conditions) for i, s in enumerate(chain.steps, start=1)]
             chains_parsed.append((chain_conditions, parsed))
             result.chains.append(
                 ChainResult([t.text for t in chain.given], self.check_chain(ci, parsed), chain.title)
@@ -523,6 +711,13 @@ class DerivationChecker:
             return CoverageResult(False, [err.message])
         merged = _merge_instances(instances, extra)
         finite_list = sorted(finite, key=str)
+        total = len(merged)
+        for s in finite_list:
+            total *= len(self.ctx.domain_of(s).values)
+        if total > limits.MAX_COVERAGE_POINTS:  # hostile input: 50 values ** many symbols
+            return CoverageResult(
+                False, [f"too many combinations to check coverage ({total} > {limits.MAX_COVERAGE_POINTS})"]
+            )
         uncovered: list[str] = []
         for inst in merged:
             for values in itertools.product(*(self.ctx.domain_of(s).values for s in finite_list)):
