@@ -122,6 +122,11 @@ class Context:
         self._check_cycles()
         self._free_index_cache: dict[str, frozenset[Symbol]] = {}
 
+        # Shared by every Resolver of this context (see Resolver): expansions keyed by
+        # the index and size values they can depend on, so instances share them.
+        self._shared_memo: dict[tuple, sympy.Expr] = {}
+        self._defined_leaves: dict[Symbol, tuple[str, tuple[Integer, ...]]] = {}
+        self._scope_cache: dict[object, tuple[Symbol, ...]] = {}
     # -- reading expressions ----------------------------------------------------------
     def parse(self, text: str, line: int, latex: bool = False) -> sympy.Expr:
         """Parse an expression of the file, turning parse errors into :class:`ContextError`."""
@@ -202,6 +207,10 @@ class Context:
 
     def _definition_indices(self, name: str) -> frozenset[Symbol]:
         if name not in self._free_index_cache:
+        # SymPy counts a derivative's variables as bound: the j of Derivative(L, w[j]) is free here
+        for d in expr.atoms(Derivative):
+            for v in d.variables:
+                out |= {s for s in v.free_symbols if isinstance(s, Symbol) and s.name in self.index_size}
             self._free_index_cache[name] = frozenset()  # cycles were refused already
             d = self.definitions[name]
             self._free_index_cache[name] = self.free_indices(d.body) - set(d.params)
@@ -256,6 +265,28 @@ class Context:
     def domain_of(self, leaf: Symbol) -> Domain:
         name = leaf.name
         base = name.split("[", 1)[0]
+    def reads(self, expr: sympy.Expr) -> tuple[Symbol, ...]:
+        """Every index or size symbol ``expr`` can read, through its definitions too.
+
+        A superset on purpose (bound variables count): an expansion depends on an
+        instance only through the values of these symbols.
+        """
+        if expr not in self._scope_cache:
+            out = {s for s in expr.atoms(Symbol) if self._is_index_or_size(s)}
+            for name in self._references(expr):
+                out |= set(self.definition_reads(name))
+            self._scope_cache[expr] = tuple(sorted(out, key=lambda s: s.name))
+        return self._scope_cache[expr]
+
+    def definition_reads(self, name: str) -> tuple[Symbol, ...]:
+        """:meth:`reads` of a definition's body, less its own parameters."""
+        key = ("definition", name)
+        if key not in self._scope_cache:
+            self._scope_cache[key] = ()  # cycles were refused already
+            d = self.definitions[name]
+            self._scope_cache[key] = tuple(s for s in self.reads(d.body) if s not in d.params)
+        return self._scope_cache[key]
+
         return self.domains.get(base, REAL)
 
 
@@ -287,8 +318,13 @@ class Resolver:
     def __init__(self, ctx: Context, instance: dict[Symbol, Integer]) -> None:
         self.ctx = ctx
         self.instance = instance
-        self.defined_leaf: dict[Symbol, tuple[str, tuple[Integer, ...]]] = {}
-        self._memo: dict[tuple[str, tuple[Integer, ...], frozenset[str]], sympy.Expr] = {}
+        # Kept leaves (y[1] standing for a defined y) mean the same in every instance,
+        # and expansions are memoised for the whole context, keyed by the values of
+        # the indices and sizes they can read (Context.reads): the y[m] of size K = 4
+        # is expanded once, not once per (k, T).
+        self.defined_leaf: dict[Symbol, tuple[str, tuple[Integer, ...]]] = ctx._defined_leaves
+        self._memo: dict[tuple, sympy.Expr] = ctx._shared_memo
+        self.expanded_terms = 0  # bounded by limits.MAX_EXPANDED_TERMS
 
     def full(self, expr: sympy.Expr) -> sympy.Expr:
         """Definitions expanded, derivatives taken, indices put in: over leaf symbols only."""
@@ -320,7 +356,10 @@ class Resolver:
                 return self.definition(name, args, keep)
             return self.leaf(name, args, defined=False)
         if isinstance(e, Derivative):
-            return self.derivative(e, env, keep)
+            key = ("derivative", e, keep, tuple((s, env[s]) for s in self.ctx.reads(e) if s in env))
+            if key not in self._memo:
+                self._memo[key] = self.derivative(e, env, keep)
+            return self._memo[key]
         if isinstance(e, (Sum, Product)):
             return self.big_operator(e, env, keep)
         if not e.args:
@@ -334,7 +373,7 @@ class Resolver:
         return sym
 
     def definition(self, name: str, args: tuple[Integer, ...], keep: frozenset[str]) -> sympy.Expr:
-        key = (name, args, keep)
+        key = (name, args, keep, tuple((s, self.instance[s]) for s in self.ctx.definition_reads(name) if s in self.instance))
         if key not in self._memo:
             d = self.ctx.definitions[name]
             env = dict(self.instance)
