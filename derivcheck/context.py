@@ -121,12 +121,13 @@ class Context:
             self.definitions[base] = Definition(base, tuple(make_index(p) for p in params), body, text.line)
         self._check_cycles()
         self._free_index_cache: dict[str, frozenset[Symbol]] = {}
-
         # Shared by every Resolver of this context (see Resolver): expansions keyed by
         # the index and size values they can depend on, so instances share them.
         self._shared_memo: dict[tuple, sympy.Expr] = {}
         self._defined_leaves: dict[Symbol, tuple[str, tuple[Integer, ...]]] = {}
         self._scope_cache: dict[object, tuple[Symbol, ...]] = {}
+
+
     # -- reading expressions ----------------------------------------------------------
     def parse(self, text: str, line: int, latex: bool = False) -> sympy.Expr:
         """Parse an expression of the file, turning parse errors into :class:`ContextError`."""
@@ -201,16 +202,16 @@ class Context:
     def free_indices(self, expr: sympy.Expr) -> frozenset[Symbol]:
         """Indices free in ``expr``, including those its definitions depend on (``t[k]: delta(k, T)``)."""
         out = {s for s in expr.free_symbols if isinstance(s, Symbol) and s.name in self.index_size}
+        # SymPy counts a derivative's variables as bound: the j of Derivative(L, w[j]) is free here
+        for d in expr.atoms(Derivative):
+            for v in d.variables:
+                out |= {s for s in v.free_symbols if isinstance(s, Symbol) and s.name in self.index_size}
         for name in self._references(expr):
             out |= self._definition_indices(name)
         return frozenset(out)
 
     def _definition_indices(self, name: str) -> frozenset[Symbol]:
         if name not in self._free_index_cache:
-        # SymPy counts a derivative's variables as bound: the j of Derivative(L, w[j]) is free here
-        for d in expr.atoms(Derivative):
-            for v in d.variables:
-                out |= {s for s in v.free_symbols if isinstance(s, Symbol) and s.name in self.index_size}
             self._free_index_cache[name] = frozenset()  # cycles were refused already
             d = self.definitions[name]
             self._free_index_cache[name] = self.free_indices(d.body) - set(d.params)
@@ -259,12 +260,6 @@ class Context:
         return out
 
     # -- resolution -------------------------------------------------------------------
-    def resolver(self, instance: Mapping[Symbol, Integer]) -> "Resolver":
-        return Resolver(self, dict(instance))
-
-    def domain_of(self, leaf: Symbol) -> Domain:
-        name = leaf.name
-        base = name.split("[", 1)[0]
     def reads(self, expr: sympy.Expr) -> tuple[Symbol, ...]:
         """Every index or size symbol ``expr`` can read, through its definitions too.
 
@@ -287,6 +282,12 @@ class Context:
             self._scope_cache[key] = tuple(s for s in self.reads(d.body) if s not in d.params)
         return self._scope_cache[key]
 
+    def resolver(self, instance: Mapping[Symbol, Integer]) -> "Resolver":
+        return Resolver(self, dict(instance))
+
+    def domain_of(self, leaf: Symbol) -> Domain:
+        name = leaf.name
+        base = name.split("[", 1)[0]
         return self.domains.get(base, REAL)
 
 
@@ -324,7 +325,6 @@ class Resolver:
         # is expanded once, not once per (k, T).
         self.defined_leaf: dict[Symbol, tuple[str, tuple[Integer, ...]]] = ctx._defined_leaves
         self._memo: dict[tuple, sympy.Expr] = ctx._shared_memo
-        self.expanded_terms = 0  # bounded by limits.MAX_EXPANDED_TERMS
 
     def full(self, expr: sympy.Expr) -> sympy.Expr:
         """Definitions expanded, derivatives taken, indices put in: over leaf symbols only."""
