@@ -16,6 +16,7 @@ import sympy
 from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
 
 from . import limits
+from .budget import Timeout, time_limit
 from .domains import REAL, Domain, DomainError, parse_domain
 from .loader import declared_name
 from .model import Scope, Text
@@ -127,7 +128,6 @@ class Context:
         self._defined_leaves: dict[Symbol, tuple[str, tuple[Integer, ...]]] = {}
         self._scope_cache: dict[object, tuple[Symbol, ...]] = {}
 
-
     # -- reading expressions ----------------------------------------------------------
     def parse(self, text: str, line: int, latex: bool = False) -> sympy.Expr:
         """Parse an expression of the file, turning parse errors into :class:`ContextError`."""
@@ -135,10 +135,15 @@ class Context:
         if reader is None:
             raise ContextError("LaTeX steps need the LaTeX reader", line)
         try:
-            return reader(text, self.names)
+            with time_limit(limits.PARSE_SECONDS):
+                return reader(text, self.names)
         except ExpressionError as err:
             where = f" (column {err.column})" if err.column else ""
             raise ContextError(f"{err.message}{where}", line, err.column) from None
+        except Timeout:
+            raise ContextError(f"reading this expression took more than {limits.PARSE_SECONDS:g} s; simplify it", line) from None
+        except RecursionError:
+            raise ContextError("expression too deeply nested", line) from None
 
     def condition(self, text: Text) -> Condition:
         """Classify one ``given`` condition."""
@@ -325,9 +330,11 @@ class Resolver:
         # is expanded once, not once per (k, T).
         self.defined_leaf: dict[Symbol, tuple[str, tuple[Integer, ...]]] = ctx._defined_leaves
         self._memo: dict[tuple, sympy.Expr] = ctx._shared_memo
+        self.expanded_terms = 0  # bounded by limits.MAX_EXPANDED_TERMS
 
     def full(self, expr: sympy.Expr) -> sympy.Expr:
         """Definitions expanded, derivatives taken, indices put in: over leaf symbols only."""
+        self.expanded_terms = 0
         return self.resolve(expr, self.instance, frozenset())
 
     def resolve(self, e: sympy.Expr, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
@@ -382,24 +389,27 @@ class Resolver:
         return self._memo[key]
 
     def big_operator(self, e: Sum | Product, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
-        body = e.function
-        result = e
-        for var, lo, hi in reversed(e.limits):
-            lo_v, hi_v = self.resolve(lo, env, keep), self.resolve(hi, env, keep)
-            if not (isinstance(lo_v, Integer) and isinstance(hi_v, Integer)):
-                raise ContextError(f"the bounds of {e} must be numbers or declared sizes")
-            if int(hi_v) - int(lo_v) > 1000:
-                raise ContextError(f"{type(e).__name__} over more than 1000 terms")
-            terms = []
-            for v in range(int(lo_v), int(hi_v) + 1):
-                inner = dict(env)
-                inner[var] = Integer(v)
-                terms.append(self.resolve(body, inner, keep))
-            result = sympy.Add(*terms) if isinstance(e, Sum) else sympy.Mul(*terms)
-            break
-        if len(e.limits) > 1:  # pragma: no cover - the parser builds one limit per Sum
-            raise ContextError("nested limits are written as nested sums")
-        return result
+        # SymPy merges Sum(Sum(f, (i, ..)), (j, ..)) into one Sum with two limits,
+        # innermost first: expand the outermost limit over a body that keeps the rest.
+        var, lo, hi = e.limits[-1]
+        body = type(e)(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
+        lo_v, hi_v = self.resolve(lo, env, keep), self.resolve(hi, env, keep)
+        if not (isinstance(lo_v, Integer) and isinstance(hi_v, Integer)):
+            raise ContextError(f"the bounds of {e} must be numbers or declared sizes")
+        count = int(hi_v) - int(lo_v) + 1
+        if count > limits.MAX_SUM_TERMS:
+            raise ContextError(f"{type(e).__name__} over more than {limits.MAX_SUM_TERMS} terms")
+        self.expanded_terms += max(count, 0)
+        if self.expanded_terms > limits.MAX_EXPANDED_TERMS:
+            raise ContextError(
+                f"sums and products expand into more than {limits.MAX_EXPANDED_TERMS} terms; use smaller bounds"
+            )
+        terms = []
+        for v in range(int(lo_v), int(hi_v) + 1):
+            inner = dict(env)
+            inner[var] = Integer(v)
+            terms.append(self.resolve(body, inner, keep))
+        return sympy.Add(*terms) if isinstance(e, Sum) else sympy.Mul(*terms)
 
     def derivative(self, e: Derivative, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
         current = e.expr
