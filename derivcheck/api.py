@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import limits
 from .context import Context, ContextError
@@ -73,33 +74,40 @@ def context_for(deriv: Derivation) -> Context:
     return Context(deriv.scope, texts, latex_reader=latex_reader() if uses_latex else None)
 
 
+@contextmanager
+def errors_as_result(result: FileResult, what: str = "file") -> Iterator[None]:
+    """Turn whatever checking the body raises into the result's error: never a traceback."""
+    problem: str | None = None
+    line: int | None = None
+    try:
+        yield
+    except ContextError as err:
+        problem, line = err.message, err.line
+    except RecursionError:
+        problem = f"the {what} is too deeply nested to check"
+    except MemoryError:
+        problem = f"checking this {what} ran out of memory (an expression too large to expand?)"
+    except Timeout:  # a budget that fired outside any transition (SECURITY.md)
+        problem = f"checking this {what} ran out of time outside any single step"
+    except Exception as err:  # noqa: BLE001 - hostile input never ends in a traceback (SPEC §10)
+        problem = f"internal error while checking this {what} ({type(err).__name__}: {err})"
+    if problem is not None:
+        result.error = FileError(problem, line)
+        result.chains = []
+
+
 def verify_derivation(
     deriv: Derivation, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT, display_path: str | None = None
 ) -> FileResult:
     """Check a loaded derivation: verdicts, claim, coverage and diagnoses."""
     started = time.monotonic()
     result = FileResult(display_path or deriv.path, title=deriv.title)
-    try:
+    with errors_as_result(result):
         ctx = context_for(deriv)
         checker = DerivationChecker(deriv, ctx, seed=seed, timeout=timeout)
         checker.run(result)
         for ci, chain in enumerate(result.chains):
             diagnose_chain(checker, ci, chain)
-    except ContextError as err:
-        result.error = FileError(err.message, err.line)
-        result.chains = []
-    except RecursionError:
-        result.error = FileError("the file is too deeply nested to check", None)
-        result.chains = []
-    except MemoryError:
-        result.error = FileError("checking this file ran out of memory (an expression too large to expand?)", None)
-        result.chains = []
-    except Timeout:  # a budget that fired outside any transition (SECURITY.md)
-        result.error = FileError("checking this file ran out of time outside any single step", None)
-        result.chains = []
-    except Exception as err:  # noqa: BLE001 - hostile input never ends in a traceback (SPEC §10)
-        result.error = FileError(f"internal error while checking this file ({type(err).__name__}: {err})", None)
-        result.chains = []
     result.status = file_status(result)
     result.seconds = time.monotonic() - started
     return result

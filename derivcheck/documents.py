@@ -91,22 +91,6 @@ def document_derivation(text: str, path: str, context: ContextFile | None, claim
     )
 
 
-def verify_document(
-    path: str | Path,
-    context: ContextFile | None = None,
-    seed: int = 0,
-    timeout: float = limits.DEFAULT_TIMEOUT,
-    display_path: str | None = None,
-) -> FileResult:
-    """Import a Markdown/LaTeX document and verify it, never raising for bad input."""
-    shown = display_path or str(path)
-    try:
-        deriv = document_derivation(read_text(path), shown, context)
-    except LoadError as err:
-        return FileResult(shown, status=ERROR, error=FileError(err.message, err.line))
-    return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=shown)
-
-
 def with_context(deriv: Derivation, context: ContextFile) -> Derivation:
     """A derivation file read over a context: the file's own names layered on top."""
     deriv.scope = context.scope.merged(deriv.scope)
@@ -118,6 +102,15 @@ def import_to_yaml(path: str | Path, context_path: str | None = None) -> str:
     return import_document(read_text(path), str(path), context_path)
 
 
+def load_any(path: str | Path, shown: str, context: ContextFile | None = None) -> Derivation:
+    """A derivation from a YAML file or a Markdown/LaTeX document, over an optional context."""
+    text = read_text(path)
+    if is_document(path):
+        return document_derivation(text, shown, context)
+    deriv = load_text(text, shown)
+    return with_context(deriv, context) if context is not None else deriv
+
+
 def verify_any(
     path: str | Path,
     context: ContextFile | None = None,
@@ -125,16 +118,12 @@ def verify_any(
     timeout: float = limits.DEFAULT_TIMEOUT,
     display_path: str | None = None,
 ) -> FileResult:
-    """Verify a derivation file or a document, over an optional context."""
+    """Verify a derivation file or a document, over an optional context; never raises for bad input."""
     shown = display_path or str(path)
-    if is_document(path):
-        return verify_document(path, context, seed=seed, timeout=timeout, display_path=shown)
     try:
-        deriv = load_text(read_text(path), shown)
+        deriv = load_any(path, shown, context)
     except LoadError as err:
         return FileResult(shown, status=ERROR, error=FileError(err.message, err.line))
-    if context is not None:
-        deriv = with_context(deriv, context)
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=shown)
 
 

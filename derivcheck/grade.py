@@ -35,7 +35,7 @@ from typing import Any, Callable, Sequence
 
 from . import limits
 from .gradekey import Answer, Key, Question, discover, read_submission
-from .results import ERROR, INVALID, TIMEOUT, ClaimResult, FileError, FileResult, file_status
+from .results import ERROR, INVALID, TIMEOUT, ClaimResult, FileResult, file_status
 from .sandbox import limit_memory
 
 #: Default wall-clock limit per submission (seconds) and address-space limit per worker (MB).
@@ -190,15 +190,13 @@ def verify_answer(
     deriv: Any, cache: TransitionCache, cache_prefix: str, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT
 ) -> tuple[FileResult, list[ClaimSide]]:
     """Like :func:`derivcheck.api.verify_derivation`, with the transition cache and claim sides."""
-    from .api import context_for
-    from .budget import Timeout
-    from .context import ContextError
+    from .api import context_for, errors_as_result
     from .diagnose import diagnose_chain
 
     started = time.monotonic()
     result = FileResult(deriv.path, title=deriv.title)
     sides: list[ClaimSide] = []
-    try:
+    with errors_as_result(result, "answer"):
         ctx = context_for(deriv)
         checker = _checker_class()(deriv, ctx, seed=seed, timeout=timeout)
         checker.engine = _make_caching_engine(ctx, seed, timeout, cache, cache_prefix)
@@ -206,21 +204,6 @@ def verify_answer(
         sides = getattr(checker, "claim_sides", [])
         for ci, chain in enumerate(result.chains):
             diagnose_chain(checker, ci, chain)
-    except ContextError as err:
-        result.error = FileError(err.message, err.line)
-        result.chains = []
-    except RecursionError:
-        result.error = FileError("the answer is too deeply nested to check", None)
-        result.chains = []
-    except MemoryError:
-        result.error = FileError("checking this answer ran out of memory (an expression too large to expand?)", None)
-        result.chains = []
-    except Timeout:  # a budget that fired outside any transition
-        result.error = FileError("checking this answer ran out of time outside any single step", None)
-        result.chains = []
-    except Exception as err:  # noqa: BLE001 - one answer never ends the submission in a traceback
-        result.error = FileError(f"internal error while checking this answer ({type(err).__name__}: {err})", None)
-        result.chains = []
     result.status = file_status(result)
     result.seconds = time.monotonic() - started
     return result, sides
