@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from fractions import Fraction
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
@@ -40,11 +39,9 @@ from .results import (
     ClaimResult,
     Counterexample,
     CoverageResult,
-    FileError,
     FileResult,
     Note,
     StepResult,
-    file_status,
 )
 
 SCREEN_DPS, CHECK_DPS, CONFIRM_DPS = 30, 80, 150
@@ -103,7 +100,6 @@ class Engine:
         self._resolvers: dict[frozenset, Resolver] = {}
         self._concrete: dict[tuple[sympy.Expr, frozenset], sympy.Expr] = {}
         self._compiled: dict[tuple[sympy.Expr, tuple[Symbol, ...]], Compiled] = {}
-        self._samplers: dict[Domain, Callable[[random.Random], sympy.Expr]] = {}
         self._special_values: dict[Domain, tuple[sympy.Integer, ...]] = {}
 
     # -- expansion ---------------------------------------------------------------------
@@ -284,7 +280,7 @@ class Engine:
             leaves_set |= fl.free_symbols | fr.free_symbols
         leaves = tuple(sorted(leaves_set, key=lambda s: s.name))
         domains = [self.ctx.domain_of(s) for s in leaves]
-        samplers = [self._sampler(d) for d in domains]
+        samplers = [d.sample for d in domains]
         fa, fb = self.compiled(a, leaves), self.compiled(b, leaves)
         compiled_filters = [
             (op, self.compiled(fl, leaves), self.compiled(fr, leaves)) for op, fl, fr in filters
@@ -361,11 +357,6 @@ class Engine:
                     return defined, cex, note, lambda: None
         return defined, None, note, precise
 
-    def _sampler(self, domain: Domain) -> Callable[[random.Random], sympy.Expr]:
-        if domain not in self._samplers:
-            self._samplers[domain] = fast_sampler(domain)
-        return self._samplers[domain]
-
     def _specials(self, domain: Domain) -> tuple[sympy.Integer, ...]:
         if domain not in self._special_values:
             self._special_values[domain] = tuple(
@@ -420,70 +411,6 @@ def _floats(point: Sequence[sympy.Expr]) -> list[float] | None:
         except (TypeError, ValueError, OverflowError, AttributeError):
             return None
     return out
-
-
-def fast_sampler(domain: Domain) -> Callable[[random.Random], sympy.Expr]:
-    """``domain.sample`` with the very same draws, without SymPy comparisons against infinity.
-
-    ``Domain.contains`` compares with ``-oo``/``oo`` through SymPy's relational
-    machinery (about half a millisecond a call); here rational bounds are compared
-    as fractions and infinite bounds skipped.  Any other domain uses its own
-    ``sample``.
-    """
-    try:
-        from .domains import _draw, _magnitude, _midpoint  # noqa: F401 - mirrored below
-    except ImportError:  # pragma: no cover - the domains module changed
-        return domain.sample
-    if domain.kind not in ("real", "positive", "negative", "nonnegative", "interval"):
-        return domain.sample
-    lo, hi, lo_open, hi_open = domain.bounds()
-    tests: list[tuple[Fraction, bool, bool]] = []
-    for bound, is_low, is_open in ((lo, True, lo_open), (hi, False, hi_open)):
-        if bound in (sympy.oo, -sympy.oo):
-            continue
-        if not bound.is_Rational:
-            return domain.sample
-        tests.append((Fraction(int(bound.p), int(bound.q)), is_low, is_open))
-
-    flo = Fraction(int(lo.p), int(lo.q)) if lo.is_finite else None
-    fhi = Fraction(int(hi.p), int(hi.q)) if hi.is_finite else None
-
-    def magnitude(rng: random.Random) -> Fraction:  # domains._magnitude, in fractions
-        r = rng.random()
-        if r < 0.6:
-            return Fraction(rng.randint(1, 4000), 1000)
-        if r < 0.85:
-            return Fraction(rng.randint(1, 999), 1000)
-        return Fraction(rng.randint(4000, 12000), 1000)
-
-    def draw(rng: random.Random) -> Fraction:  # domains._draw, in fractions
-        if flo is not None and fhi is not None:
-            return flo + (fhi - flo) * Fraction(rng.randint(1, 9999), 10000)
-        if flo is not None:
-            return flo + magnitude(rng)
-        if fhi is not None:
-            return fhi - magnitude(rng)
-        value = magnitude(rng)
-        return value if rng.random() < 0.5 else -value
-
-    def inside(v: Fraction) -> bool:
-        for f, is_low, is_open in tests:
-            if is_low:
-                ok = v > f if is_open else v >= f
-            else:
-                ok = v < f if is_open else v <= f
-            if not ok:
-                return False
-        return True
-
-    def sample(rng: random.Random) -> sympy.Expr:
-        for _ in range(50):
-            value = draw(rng)
-            if inside(value):
-                return sympy.Rational(value.numerator, value.denominator)
-        return _midpoint(lo, hi)
-
-    return sample
 
 
 # -- symbolic proof ----------------------------------------------------------------------
