@@ -9,8 +9,8 @@ except ``v``, differentiates holding the other names fixed, then expands fully.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
 
 import sympy
 from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
