@@ -123,6 +123,36 @@ def split_top(text: str, ops: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+_LATEX_TIMES = re.compile(r"\\(cdot|times)(?![A-Za-z])")
+
+
+def split_latex_product(text: str) -> list[str]:
+    """A LaTeX formula split at its top-level ``\\cdot``/``\\times``, pieces stripped."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            m = _LATEX_TIMES.match(text, i)
+            if m and depth == 0:
+                parts.append(text[start:i].strip())
+                start = i = m.end()
+                continue
+            nxt = text[i + 1 : i + 2]
+            depth += 1 if nxt == "{" else -1 if nxt == "}" else 0  # \{ \} group too
+            i += 2
+            continue
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            depth -= 1
+        i += 1
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
 def _exponent_sign(text: str, i: int) -> bool:
     """Whether the sign at ``i`` belongs to a number such as ``1e-5``."""
     m = re.search(r"(?<![\w.])[\d.]+[eE]\s*$", text[:i])
@@ -339,6 +369,11 @@ class Probe:
     def _split(self, which: str, ops: str) -> list[Piece]:
         text = self.texts()[0 if which == "previous" else 1]
         expr = self.tr.previous if which == "previous" else self.tr.current
+        written = self.tr.previous_text if which == "previous" else self.tr.current_text
+        if ops == "*" and written != text:  # written in LaTeX: its factors in the order written
+            latex = self._latex_factors(written, expr)
+            if latex:
+                return latex
         spans = split_top(text, ops)
         if ops == "*" and len(split_top(text, "+-")) > 1:
             spans = [(0, len(text))]
@@ -356,6 +391,21 @@ class Probe:
             pass
         args = sympy.Add.make_args(expr) if ops == "+-" else sympy.Mul.make_args(expr)
         return [Piece(str(a), a, None) for a in args]
+
+    def _latex_factors(self, written: str, expr: sympy.Expr) -> list[Piece] | None:
+        """The factors of a LaTeX step as written, split at top-level ``\\cdot``/``\\times``."""
+        if "\\" not in written or self.ctx.latex_reader is None:
+            return None
+        parts = split_latex_product(written)
+        if len(parts) < 2:
+            return None
+        try:
+            pieces = [Piece(part, self.ctx.parse(part, 0, latex=True), None) for part in parts]
+        except ContextError:
+            return None
+        if functools.reduce(operator.mul, [q.expr for q in pieces]) != expr:
+            return None
+        return pieces
 
     # printing in the file's notation
     def fold(self, expr: sympy.Expr, near: str = "") -> sympy.Expr:

@@ -430,3 +430,12 @@ def test_kinds_are_those_of_the_spec() -> None:
         "extra-term", "reciprocal", "wrong-factor", "slip", "after-slip",
     }
     assert set(KINDS) == spec
+
+
+def test_latex_products_split_at_top_level_cdot() -> None:
+    from derivcheck.diagnose import split_latex_product
+
+    assert split_latex_product(r"\left(a \cdot b\right) \cdot y(1-y) \times x_j") == [r"\left(a \cdot b\right)", "y(1-y)", "x_j"]
+    assert split_latex_product(r"\{a \cdot b\} \cdot c") == [r"\{a \cdot b\}", "c"]
+    assert split_latex_product(r"\frac{a \cdot b}{c}") == [r"\frac{a \cdot b}{c}"]
+    assert split_latex_product(r"a \cdotp b") == [r"a \cdotp b"]

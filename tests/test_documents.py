@@ -27,6 +27,10 @@ def test_seed_question_one_flags_the_dropped_t() -> None:
     assert q1.steps[0].expr.startswith(r"\frac{\partial L_{CE}}{\partial w_j}")
     assert [s.status for s in q1.steps] == ["start", "proved", "invalid", "invalid", "proved", "proved"]
     assert q1.steps[2].counterexample is not None and q1.steps[2].counterexample.values["t"] == 0
+    kinds = [d.kind for d in q1.steps[2].diagnoses]
+    assert kinds[0] == "wrong-factor" and {"special-case", "slip"} <= set(kinds)
+    assert r"\frac{\partial L_{CE}}{\partial y} should be -t/y" in q1.steps[2].diagnoses[0].message
+    assert [d.kind for d in q1.steps[3].diagnoses] == ["after-slip"]
 
 
 def test_verify_markdown_from_the_command_line() -> None:
