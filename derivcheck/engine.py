@@ -492,6 +492,16 @@ def prove_zero(d: sympy.Expr, budget: Budget, order: list[int] | None = None, at
 
 
 @dataclass
+class ClaimSide:
+    """One end of one chain checked against the claim: ``what`` is "start" or "end"."""
+
+    chain: int
+    what: str
+    status: str
+    message: str
+
+
+@dataclass
 class ParsedStep:
     step: Step
     index: int
@@ -508,6 +518,7 @@ class DerivationChecker:
         self.ctx = ctx
         self.engine = Engine(ctx, seed=seed, timeout=timeout)
         self.transitions: dict[tuple[int, int], Transition] = {}
+        self.claim_sides: list[ClaimSide] = []
 
     def run(self, result: FileResult) -> FileResult:
         file_conditions = [self.ctx.condition(t) for t in self.deriv.scope.given]
@@ -599,37 +610,53 @@ class DerivationChecker:
     def check_claim(
         self, claim: tuple[sympy.Expr, sympy.Expr], chains: list[tuple[list[Condition], list[ParsedStep]]]
     ) -> ClaimResult:
+        """Does every chain begin with the claim's left side and end with its right?
+
+        Each side of each chain is recorded in :attr:`claim_sides` (the grader
+        deducts for a wrong start and a wrong result separately).
+        """
         left, right = claim
+        self.claim_sides = []
         statuses, problems = [], []
         for ci, (conditions, parsed) in enumerate(chains):
-            usable = [p for p in parsed if p.expr is not None]
-            if not usable:
+            if not any(p.expr is not None for p in parsed):
                 return ClaimResult(ERROR, "no step of the chain can be evaluated")
             first, last = parsed[0], parsed[-1]
             where = f" (case {', '.join(c.text for c in conditions) or ci + 1})" if len(chains) > 1 else ""
             for what, a, b in (("start", left, first.expr), ("end", last.expr, right)):
-                if a is None or b is None:
-                    statuses.append(ERROR)
-                    problems.append(f"the chain's {what} is in error{where}")
-                    continue
-                try:
-                    v = self.engine.compare(a, b, conditions, label=f"claim:{ci}:{what}")
-                except (SideError, ContextError) as err:
-                    statuses.append(ERROR)
-                    problems.append(f"claim {what}{where}: {err}")
-                    continue
-                statuses.append(v.status)
-                if v.status == INVALID:
+                status, msg = self.claim_side(what, a, b, conditions, f"claim:{ci}:{what}", where)
+                self.claim_sides.append(ClaimSide(ci, what, status, msg))
+                statuses.append(status)
+                if status == INVALID:
                     side = "left side" if what == "start" else "right side"
                     verb = "begin with" if what == "start" else "end with"
-                    problems.append(f"the chain does not {verb} the claim's {side}{where}: {v.message}")
-                elif v.status == TIMEOUT:
-                    problems.append(f"the claim's {what}{where} could not be decided: {v.message}")
+                    problems.append(f"the chain does not {verb} the claim's {side}{where}: {msg}")
+                elif status == TIMEOUT:
+                    problems.append(f"the claim's {what}{where} could not be decided: {msg}")
+                elif status == ERROR:
+                    problems.append(msg)
         for status in (ERROR, INVALID, TIMEOUT, TESTED):
             if status in statuses:
                 msg = "; ".join(problems) if problems else "the chain starts and ends as claimed, tested numerically"
                 return ClaimResult(status, msg)
         return ClaimResult(PROVED, "the chain starts with the claim's left side and ends with its right side")
+
+    def claim_side(
+        self, what: str, a: sympy.Expr | None, b: sympy.Expr | None, conditions: list[Condition], label: str, where: str
+    ) -> tuple[str, str]:
+        """The status of one side of the claim, and what to say about it."""
+        if a is None or b is None:
+            return ERROR, f"the chain's {what} is in error{where}"
+        try:
+            v = self.engine.compare(a, b, conditions, label=label)
+        except (SideError, ContextError) as err:
+            return ERROR, f"claim {what}{where}: {err}"
+        cex = v.counterexample
+        if v.status == INVALID and cex is not None:
+            point = ", ".join(f"{k} = {x}" for k, x in cex.values.items())
+            names = ("the claim's left side", "the first step") if what == "start" else ("the last step", "the claim's right side")
+            return INVALID, f"at {point}: {names[0]} = {cex.left:.6g}, {names[1]} = {cex.right:.6g}"
+        return v.status, v.message
 
     def coverage(
         self, claim: tuple[sympy.Expr, sympy.Expr] | None, chains: list[tuple[list[Condition], list[ParsedStep]]]

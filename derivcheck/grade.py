@@ -35,7 +35,8 @@ from typing import Any, Callable, Sequence
 
 from . import limits
 from .gradekey import Answer, Key, Question, discover, read_submission
-from .results import ERROR, INVALID, TIMEOUT, ClaimResult, FileResult, file_status
+from .engine import ClaimSide, DerivationChecker
+from .results import ERROR, INVALID, TIMEOUT, FileResult, file_status
 from .sandbox import limit_memory
 
 #: Default wall-clock limit per submission (seconds) and address-space limit per worker (MB).
@@ -120,72 +121,6 @@ def _make_caching_engine(ctx: Any, seed: int, timeout: float, cache: TransitionC
 # -- verifying one answer -----------------------------------------------------------------
 
 
-@dataclass
-class ClaimSide:
-    chain: int
-    what: str  # "start" | "end"
-    status: str
-    message: str
-
-
-_CHECKER_CLASS: Any = None
-
-
-def _checker_class() -> Any:
-    """DerivationChecker that also records which side of the claim failed, per chain."""
-    global _CHECKER_CLASS
-    if _CHECKER_CLASS is not None:
-        return _CHECKER_CLASS
-    from .context import ContextError
-    from .engine import DerivationChecker, SideError
-    from .results import PROVED, TESTED
-
-    class GradingChecker(DerivationChecker):
-        claim_sides: list[ClaimSide]
-
-        def check_claim(self, claim, chains):  # type: ignore[no-untyped-def]
-            self.claim_sides = []
-            left, right = claim
-            statuses, problems = [], []
-            for ci, (conditions, parsed) in enumerate(chains):
-                if not any(p.expr is not None for p in parsed):
-                    return ClaimResult(ERROR, "no step of the chain can be evaluated")
-                first, last = parsed[0], parsed[-1]
-                where = f" (case {', '.join(c.text for c in conditions) or ci + 1})" if len(chains) > 1 else ""
-                for what, a, b in (("start", left, first.expr), ("end", last.expr, right)):
-                    if a is None or b is None:
-                        status, msg = ERROR, f"the chain's {what} is in error{where}"
-                    else:
-                        try:
-                            v = self.engine.compare(a, b, conditions, label=f"claim:{ci}:{what}")
-                            status, msg = v.status, v.message
-                            cex = v.counterexample
-                            if status == INVALID and cex is not None:
-                                point = ", ".join(f"{k} = {x}" for k, x in cex.values.items())
-                                names = ("the claim's left side", "the first step") if what == "start" else ("the last step", "the claim's right side")
-                                msg = f"at {point}: {names[0]} = {cex.left:.6g}, {names[1]} = {cex.right:.6g}"
-                        except (SideError, ContextError) as err:
-                            status, msg = ERROR, f"claim {what}{where}: {err}"
-                    self.claim_sides.append(ClaimSide(ci, what, status, msg))
-                    statuses.append(status)
-                    if status == INVALID:
-                        side = "left side" if what == "start" else "right side"
-                        verb = "begin with" if what == "start" else "end with"
-                        problems.append(f"the chain does not {verb} the claim's {side}{where}: {msg}")
-                    elif status == TIMEOUT:
-                        problems.append(f"the claim's {what}{where} could not be decided: {msg}")
-                    elif status == ERROR:
-                        problems.append(msg)
-            for status in (ERROR, INVALID, TIMEOUT, TESTED):
-                if status in statuses:
-                    msg = "; ".join(problems) if problems else "the chain starts and ends as claimed, tested numerically"
-                    return ClaimResult(status, msg)
-            return ClaimResult(PROVED, "the chain starts with the claim's left side and ends with its right side")
-
-    _CHECKER_CLASS = GradingChecker
-    return GradingChecker
-
-
 def verify_answer(
     deriv: Any, cache: TransitionCache, cache_prefix: str, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT
 ) -> tuple[FileResult, list[ClaimSide]]:
@@ -198,10 +133,10 @@ def verify_answer(
     sides: list[ClaimSide] = []
     with errors_as_result(result, "answer"):
         ctx = context_for(deriv)
-        checker = _checker_class()(deriv, ctx, seed=seed, timeout=timeout)
+        checker = DerivationChecker(deriv, ctx, seed=seed, timeout=timeout)
         checker.engine = _make_caching_engine(ctx, seed, timeout, cache, cache_prefix)
         checker.run(result)
-        sides = getattr(checker, "claim_sides", [])
+        sides = checker.claim_sides
         for ci, chain in enumerate(result.chains):
             diagnose_chain(checker, ci, chain)
     result.status = file_status(result)
