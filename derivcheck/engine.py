@@ -146,9 +146,9 @@ class Engine:
                 for n, inst in enumerate(instances):
                     a, b, filters = self.sides(left, right, conditions, inst)
                     rng = random.Random(f"{self.seed}|{label}|{n}")
-                    deferred: list[Callable[[], Counterexample | None]] = []
-                    defined, cex, note = self.sample(a, b, filters, rng, inst, defer=deferred)
-                    pending.extend((inst, a, b, precise) for precise in deferred)
+                    # the 30-digit re-check of float-agreeing points waits until a proof fails
+                    defined, cex, note, precise = self.screen(a, b, filters, rng, inst)
+                    pending.append((inst, a, b, precise))
                     points += defined
                     if note and not notes:
                         notes.append(note)
@@ -240,22 +240,14 @@ class Engine:
         filters: list[tuple[str, sympy.Expr, sympy.Expr]],
         rng: random.Random,
         inst: dict,
-        defer: list[Callable[[], Counterexample | None]] | None = None,
     ) -> tuple[int, Counterexample | None, Note | None]:
         """Evaluate both sides at sample points; return (#defined points, counterexample, note).
 
         Every point where both sides are defined is checked at ``SCREEN_DPS``
-        digits (after a float screen), so this is as sensitive as it ever was;
-        unless ``defer`` is given: then that check is appended to it as a callable
-        (see :meth:`screen`) for the caller to run when it needs it.
+        digits (after the float screen of :meth:`screen`).
         """
         defined, cex, note, precise = self.screen(a, b, filters, rng, inst)
-        if cex is None:
-            if defer is not None:
-                defer.append(precise)
-            else:
-                cex = precise()
-        return defined, cex, note
+        return defined, cex if cex is not None else precise(), note
 
     def screen(
         self,

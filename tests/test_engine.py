@@ -46,7 +46,7 @@ def test_timeout_when_nothing_is_decided_in_time(monkeypatch: pytest.MonkeyPatch
     def slow(*args: object, **kwargs: object) -> None:
         raise Timeout()
 
-    monkeypatch.setattr(engine.Engine, "sample", slow)
+    monkeypatch.setattr(engine.Engine, "screen", slow)
     r = check("steps:\n  - x\n  - x\n")
     assert statuses(r) == [["start", "timeout"]]
     assert r.status == "unknown"
