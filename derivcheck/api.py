@@ -15,7 +15,7 @@ from typing import Iterable, Iterator
 from . import limits
 from .context import Context, ContextError
 from .diagnose import diagnose_chain
-from .engine import DerivationChecker
+from .checker import DerivationChecker
 from .budget import Timeout
 from .loader import load_text, read_text
 from .model import Derivation

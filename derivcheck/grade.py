@@ -35,7 +35,7 @@ from typing import Any, Callable, Sequence
 
 from . import limits
 from .gradekey import Answer, Key, Question, discover, read_submission
-from .engine import ClaimSide, DerivationChecker
+from .checker import ClaimSide, DerivationChecker
 from .results import ERROR, INVALID, TIMEOUT, FileResult, file_status
 from .sandbox import limit_memory
 
