@@ -112,8 +112,8 @@ def import_(document: Path, context_path: Path | None, output: Path | None) -> N
 
 
 @main.command()
-@click.option("--key", is_flag=True, help="The schema of a grading key (SPEC §9) instead of a derivation file.")
-@click.option("--context", is_flag=True, help="The schema of a context file (SPEC §11): steps/cases may be absent.")
+@click.option("--key", is_flag=True, help="The schema of a grading key instead of a derivation file.")
+@click.option("--context", is_flag=True, help="The schema of a context file (a derivation file whose steps/cases may be absent).")
 def schema(key: bool, context: bool) -> None:
     """Print the JSON Schema (draft 2020-12) of the derivation format, for editors and CI."""
     from .schema import render_schema
@@ -135,7 +135,7 @@ def schema(key: bool, context: bool) -> None:
 @click.option("--gradescope", is_flag=True, help="Also write gradescope/STUDENT_ID/results.json.")
 @click.option("--no-cache", is_flag=True, help="Check every transition anew (for benchmarks).")
 def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, submission_timeout: float, memory_mb: int, seed: int, gradescope: bool, no_cache: bool) -> None:
-    """Grade every submission in SUBMISSIONS against the answer KEY (SPEC §9)."""
+    """Grade every submission in SUBMISSIONS against the answer KEY."""
     from .gradeout import run_grade
 
     sys.exit(run_grade(key, submissions, out, jobs=jobs, timeout=timeout, seed=seed, submission_timeout=submission_timeout,

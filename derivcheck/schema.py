@@ -51,17 +51,17 @@ def _defs() -> dict[str, Any]:
     scalar = ["string", "number", "boolean"]
     return {
         "expression": {
-            "description": "An expression (SPEC §3), e.g. 'Derivative(L, w_j)' or '(y - t)*x_j'. "
+            "description": "An expression, e.g. 'Derivative(L, w_j)' or '(y - t)*x_j'. "
             "Numbers are read exactly as written: 0.1 is 1/10.",
             "type": ["string", "number"],
         },
         "text": {"description": "Free text.", "type": [*scalar, "null"]},
         "condition": {
-            "description": "A condition 'A == B', 'A != B', 'A < B', 'A <= B', 'A > B' or 'A >= B' (SPEC §5).",
+            "description": "A condition 'A == B', 'A != B', 'A < B', 'A <= B', 'A > B' or 'A >= B'.",
             "type": scalar,
         },
         "given": {
-            "description": "Conditions that hold from here on: one string or a list of strings (SPEC §5).",
+            "description": "Conditions that hold from here on: one string or a list of strings.",
             "anyOf": [
                 {"type": "null"},
                 {"$ref": "#/$defs/condition"},
@@ -70,13 +70,13 @@ def _defs() -> dict[str, Any]:
         },
         "symbols": {
             "description": "Name (or indexed name such as z[k]) -> domain: real, positive, negative, nonnegative, "
-            "integer, an interval \"(a, b]\" or a finite set \"{0, 1}\" (SPEC §2). Undeclared names are real.",
+            "integer, an interval \"(a, b]\" or a finite set \"{0, 1}\". Undeclared names are real.",
             "type": ["object", "null"],
             "propertyNames": {"pattern": DECLARED_NAME},
             "additionalProperties": {"type": scalar},
         },
         "indices": {
-            "description": "Index -> the size it ranges over (k: K means k in 1..K) (SPEC §5).",
+            "description": "Index -> the size it ranges over (k: K means k in 1..K).",
             "type": ["object", "null"],
             "propertyNames": {"pattern": PADDED_NAME},
             "additionalProperties": {"type": "string", "pattern": PADDED_NAME},
@@ -89,7 +89,7 @@ def _defs() -> dict[str, Any]:
         },
         "sizes": {
             "description": f"Size -> the values at which indexed statements are checked (default [2, 3]); "
-            f"each 1..{limits.MAX_SIZE} (SPEC §5).",
+            f"each 1..{limits.MAX_SIZE}.",
             "type": ["object", "null"],
             "propertyNames": {"pattern": PLAIN_NAME},
             "additionalProperties": {
@@ -100,7 +100,7 @@ def _defs() -> dict[str, Any]:
             },
         },
         "define": {
-            "description": "Name (or indexed name such as y[k]) -> expression; any order, no cycles (SPEC §4).",
+            "description": "Name (or indexed name such as y[k]) -> expression; any order, no cycles.",
             "type": ["object", "null"],
             "maxProperties": limits.MAX_DEFINITIONS,
             "propertyNames": {"pattern": DECLARED_NAME},
@@ -115,7 +115,7 @@ def _defs() -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "expr": {"$ref": "#/$defs/expression"},
-                        "latex": {"description": "The step in LaTeX (SPEC §11).", "$ref": "#/$defs/expression"},
+                        "latex": {"description": "The step in LaTeX, e.g. '\\frac{\\partial L}{\\partial w_j}'.", "$ref": "#/$defs/expression"},
                         "why": {"description": "Why this step follows; shown in reports.", "$ref": "#/$defs/text"},
                         "given": {"$ref": "#/$defs/given"},
                     },
@@ -251,7 +251,7 @@ def key_schema() -> dict[str, Any]:
         "$schema": DRAFT,
         "$id": f"{BASE_ID}/key.schema.json",
         "title": "derivcheck grading key",
-        "description": "The answer key of derivcheck grade KEY SUBMISSIONS (SPEC §9).",
+        "description": "The answer key of derivcheck grade KEY SUBMISSIONS.",
         "type": "object",
         "properties": {
             "assignment": {"$ref": "#/$defs/text"},
