@@ -200,7 +200,22 @@ def read_steps(value: Value) -> tuple[Step, ...]:
         raise LoadError("'steps' is empty: give at least the starting expression", value.line)
     if len(value.items) > limits.MAX_STEPS:
         raise LoadError(f"more than {limits.MAX_STEPS} steps in one chain", value.line)
-    return tuple(read_step(item) for item in value.items)
+    steps = tuple(read_step(item) for item in value.items)
+    if len(steps) == 1:
+        raise LoadError(one_step_message(value.items[0]), steps[0].line)
+    return steps
+
+
+def one_step_message(item: Value) -> str:
+    """Why a chain of one step is an error, and its likely cause (a mis-indented list)."""
+    base = "this chain has only one step, so it checks nothing: a chain needs at least two steps"
+    if isinstance(item, Scalar) and item.end_line > item.line:
+        return (
+            f"{base}. The step runs over lines {item.line}-{item.end_line}: YAML read the next "
+            "line(s) as the continuation of this step, which usually means a mis-indented list; "
+            "start every '- ' of the list in the same column"
+        )
+    return f"{base}. If you wrote more, check the indentation: every '- ' of the list must start in the same column"
 
 
 def read_step(item: Value) -> Step:

@@ -44,6 +44,8 @@ class Scalar:
     text: str
     line: int
     tag: str
+    #: the last line the scalar's source spans (a plain scalar folds continuation lines)
+    end_line: int = 0
 
     @property
     def is_null(self) -> bool:
@@ -124,7 +126,8 @@ def _convert(node: Node, depth: int) -> Value:
     if node.tag not in _PLAIN_TAGS:
         raise LoadError(f"YAML tag {node.tag.replace(_STD, '!!')!r} is not allowed", line)
     if isinstance(node, ScalarNode):
-        return Scalar(str(node.value), line, node.tag)
+        end = node.end_mark.line + 1 if node.end_mark is not None else line
+        return Scalar(str(node.value), line, node.tag, end_line=max(end, line))
     if isinstance(node, SequenceNode):
         return Seq([_convert(item, depth + 1) for item in node.value], line)
     if isinstance(node, MappingNode):

@@ -252,7 +252,7 @@ def test_answer_errors_are_per_answer(tmp_path, key):
 
 def test_redefinition_rules(tmp_path, key):
     def err(own: str) -> str | None:
-        sub = read_submission(write(tmp_path, "r.yaml", f"answers:\n  q2:\n    {own}\n    steps: [x]\n"), key)
+        sub = read_submission(write(tmp_path, "r.yaml", f"answers:\n  q2:\n    {own}\n    steps: [x, x]\n"), key)
         return sub.answers["q2"].error
 
     assert "redefines" in err("symbols: {z_k: positive}")  # z_k is z[k], the key's

@@ -61,9 +61,9 @@ def test_cases_with_titles_and_given() -> None:
         cases:
           - given: [T == k]
             title: same
-            steps: [x]
+            steps: [x, x]
           - given: T != k
-            steps: [x]
+            steps: [x, x]
         """
     )
     assert d.has_cases and len(d.chains) == 2
@@ -78,28 +78,28 @@ def test_cases_with_titles_and_given() -> None:
         ("title: x\n", 1, "needs 'steps'"),
         ("steps: x\n", 1, "must be a list"),
         ("steps: []\n", 1, "empty"),
-        ("steps:\n  - x\ncases: []\n", 3, "either 'steps' or 'cases'"),
+        ("steps:\n  - x\n  - x\ncases: []\n", 4, "either 'steps' or 'cases'"),
         ("steps:\n  - {expr: x, wat: 1}\n", 2, "unknown key 'wat'"),
         ("steps:\n  - {why: x}\n", 2, "exactly one of"),
         ("steps:\n  - [x]\n", 2, "a step must be"),
         ("steps:\n  -\n", 2, "must be an expression"),
         ("steps:\n  - true\n", 2, "boolean"),
-        ("symbols: [x]\nsteps: [x]\n", 1, "mapping"),
-        ("symbols:\n  'x y': real\nsteps: [x]\n", 2, "is not a name"),
-        ("symbols:\n  z[k]: real\nsteps: [x]\n", 2, "index 'k'"),
-        ("indices:\n  k[j]: K\nsteps: [x]\n", 2, "not a name"),
-        ("indices:\n  k: 3\nsteps: [x]\n", 2, "size name"),
-        ("sizes:\n  K: [0]\nsteps: [x]\n", 2, "outside"),
-        ("sizes:\n  K: [two]\nsteps: [x]\n", 2, "whole numbers"),
-        ("steps: [x]\nsteps: [y]\n", 2, "duplicate key"),
+        ("symbols: [x]\nsteps: [x, x]\n", 1, "mapping"),
+        ("symbols:\n  'x y': real\nsteps: [x, x]\n", 2, "is not a name"),
+        ("symbols:\n  z[k]: real\nsteps: [x, x]\n", 2, "index 'k'"),
+        ("indices:\n  k[j]: K\nsteps: [x, x]\n", 2, "not a name"),
+        ("indices:\n  k: 3\nsteps: [x, x]\n", 2, "size name"),
+        ("sizes:\n  K: [0]\nsteps: [x, x]\n", 2, "outside"),
+        ("sizes:\n  K: [two]\nsteps: [x, x]\n", 2, "whole numbers"),
+        ("steps: [x, x]\nsteps: [y, y]\n", 2, "duplicate key"),
         ("steps: [x\n", 2, "invalid YAML"),
-        ("a: &x [1]\nb: *x\nsteps: [x]\n", 2, "aliases"),
+        ("a: &x [1]\nb: *x\nsteps: [x, x]\n", 2, "aliases"),
         ("steps: !!python/object/apply:os.system ['touch pwned']\n", 1, "tag"),
-        ("steps: [x]\n---\nsteps: [y]\n", 2, "one YAML document"),
+        ("steps: [x, x]\n---\nsteps: [y, y]\n", 2, "one YAML document"),
         ("- x\n- y\n", 1, "mapping"),
         ("cases:\n  - given: T == k\n", 2, "needs 'steps'"),
         ("cases:\n  - x\n", 2, "a case must be"),
-        ("given: {a: b}\nsteps: [x]\n", 1, "condition"),
+        ("given: {a: b}\nsteps: [x, x]\n", 1, "condition"),
     ],
 )
 def test_errors_name_the_line(text: str, line: int, fragment: str) -> None:
@@ -126,3 +126,30 @@ def test_arbitrary_text_only_raises_load_error(text: str) -> None:
         load_text(text, "f.yaml")
     except LoadError:
         pass
+
+
+# -- a chain of one step checks nothing (often a mis-indented list) ----------------------
+
+
+def test_one_step_from_a_misindented_list_names_the_cause() -> None:
+    # The second '- ' is one column deeper: YAML folds it into the first item, so the
+    # list holds the single string "x*(1 - x) - x - x**2".
+    with pytest.raises(LoadError) as err:
+        load("steps:\n  - x*(1 - x)\n   - x - x**2\n")
+    assert err.value.line == 2
+    assert "one step" in err.value.message and "lines 2-3" in err.value.message
+    assert "indent" in err.value.message
+
+
+def test_one_step_in_a_case_is_an_error_with_its_line() -> None:
+    text = "cases:\n  - given: x > 0\n    steps: [x, x]\n  - given: x <= 0\n    steps:\n      - x\n"
+    with pytest.raises(LoadError) as err:
+        load(text)
+    assert err.value.line == 6 and "one step" in err.value.message
+
+
+def test_two_steps_and_a_flow_list_of_one() -> None:
+    assert len(load("steps: [x, x]\n").chains[0].steps) == 2
+    with pytest.raises(LoadError) as err:
+        load("steps: [x*(1 - x)]\n")
+    assert err.value.line == 1 and "at least two steps" in err.value.message
