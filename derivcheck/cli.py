@@ -43,9 +43,10 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "auto"]), default="text", show_default=True,
-    help="auto: github when GITHUB_ACTIONS is set, else text.",
+    "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "auto", "html"]), default="text", show_default=True,
+    help="auto: github when GITHUB_ACTIONS is set, else text; html: one self-contained page (use with --output-file).",
 )
+@click.option("--output-file", "-o", "output_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
 @click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed; the same seed gives the same report.")
 @click.option("--quiet", "-q", is_flag=True, help="Only problems: text shows problem steps and the summary; sarif leaves out notes; github already prints only problems.")
@@ -54,7 +55,7 @@ def main() -> None:
 @click.option("--question", help="With a grading key as --context: the question whose context to use.")
 def verify(
     paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: bool, exit_zero: bool,
-    context_path: Path | None, question: str | None,
+    context_path: Path | None, question: str | None, output_file: Path | None = None,
 ) -> None:
     """Verify derivation files (.yaml/.yml, or Markdown/LaTeX .md/.tex), or every .yaml/.yml below folders."""
     from .api import collect_paths
@@ -77,7 +78,9 @@ def verify(
     results = [verify_any(f, context, seed=seed, timeout=timeout, display_path=display_path(f)) for f in files]
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS", "").strip().lower() not in ("", "false", "0") else "text"
-    if fmt == "json":
+    if output_file is not None or fmt == "html":
+        _write_report(results, fmt, quiet, output_file)
+    elif fmt == "json":
         click.echo(render_json(results))
     elif fmt == "github":
         click.echo(render_github(results))
@@ -88,6 +91,42 @@ def verify(
     else:
         render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
     sys.exit(EXIT_OK if exit_zero else exit_status([r.status for r in results]))
+
+
+def _write_report(results: list, fmt: str, quiet: bool, output_file: Path | None) -> None:  # type: ignore[type-arg]
+    """Render a report as text and write it to ``output_file`` (or standard output)."""
+    import io
+
+    from .report import render_github, render_json, render_text
+
+    if fmt == "html":
+        try:
+            from .formats.html import render_verify
+        except ImportError as e:
+            click.echo(f"derivcheck: --format html needs the Python package {e.name!r}: pip install --upgrade derivcheck", err=True)
+            sys.exit(EXIT_ERROR)
+        text = render_verify(results)
+    elif fmt == "json":
+        text = render_json(results) + "\n"
+    elif fmt == "github":
+        text = render_github(results) + "\n"
+    elif fmt == "sarif":
+        from .sarif import render_sarif
+
+        text = render_sarif(results, quiet=quiet) + "\n"
+    else:
+        buffer = io.StringIO()
+        render_text(results, file=buffer, quiet=quiet, color=False)
+        text = buffer.getvalue()
+    if output_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output_file.write_text(text, encoding="utf-8")
+    except OSError as e:
+        click.echo(f"derivcheck: {output_file}: cannot write the report: {e.strerror or e}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"derivcheck: wrote {output_file}", err=True)
 
 
 @main.command(name="import")

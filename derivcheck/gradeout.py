@@ -1,4 +1,4 @@
-"""The outputs of ``derivcheck grade`` (SPEC §9): grades.csv, grades.json, feedback/, summary.md, gradescope/."""
+"""The outputs of ``derivcheck grade``: grades.csv, grades.json, feedback/ (Markdown and HTML), summary.md, report.html, gradescope/."""
 
 from __future__ import annotations
 
@@ -17,7 +17,11 @@ MARKS = {START: "•", PROVED: "✓", TESTED: "≈", INVALID: "✗", ERROR: "!",
 WORDS = {START: "start", PROVED: "proved", TESTED: "checked numerically", INVALID: "not equal to the previous step", ERROR: "cannot be read", TIMEOUT: "undecided in time"}
 
 
-def write_outputs(key: Key, grades: list[SubmissionGrade], out: Path, stats: BatchStats | None = None, gradescope: bool = False) -> None:
+def write_outputs(
+    key: Key, grades: list[SubmissionGrade], out: Path, stats: BatchStats | None = None, gradescope: bool = False, html: bool = True
+) -> list[str]:
+    """Write every output; returns remarks for the teacher (an output that could not be made)."""
+    remarks: list[str] = []
     out.mkdir(parents=True, exist_ok=True)
     write_csv(key, grades, out / "grades.csv")
     (out / "grades.json").write_text(json.dumps(grades_json(key, grades, stats), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
@@ -31,6 +35,24 @@ def write_outputs(key: Key, grades: list[SubmissionGrade], out: Path, stats: Bat
             d = out / "gradescope" / g.student
             d.mkdir(parents=True, exist_ok=True)
             (d / "results.json").write_text(json.dumps(gradescope_json(key, g), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if html:
+        remarks += write_html(key, grades, out)
+    return remarks
+
+
+def write_html(key: Key, grades: list[SubmissionGrade], out: Path) -> list[str]:
+    """report.html and feedback/STUDENT.html, written last: every other output exists even when these cannot be made."""
+    try:
+        from .formats.html import mistakes_by_kind, render_feedback, render_report
+    except ImportError as e:
+        return [f"report.html and feedback/*.html not written: the Python package {e.name or 'jinja2'!r} is missing "
+                f"(install it with: pip install --upgrade derivcheck)"]
+    fb = out / "feedback"
+    fb.mkdir(exist_ok=True)
+    (out / "report.html").write_text(render_report(key, grades, mistakes_by_kind(common_mistakes(grades))), encoding="utf-8")
+    for g in grades:
+        (fb / f"{g.student}.html").write_text(render_feedback(key, g), encoding="utf-8")
+    return []
 
 
 # -- grades.csv ---------------------------------------------------------------------------
@@ -352,10 +374,12 @@ def run_grade(
     else:
         grades, stats = grade_batch(key, subs, options)
     try:
-        write_outputs(key, grades, out, stats, gradescope=gradescope)
+        remarks = write_outputs(key, grades, out, stats, gradescope=gradescope)
     except OSError as e:
         err(f"{out}: cannot write the outputs: {e.strerror or e}")
         return 2
+    for remark in remarks:
+        err(remark)
     failed = sum(1 for g in grades if g.error)
     print(
         f"graded {len(grades)} submission(s) in {stats.seconds:.1f} s"
