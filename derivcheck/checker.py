@@ -7,17 +7,16 @@ the chains begin and end as claimed, and that the cases cover the claim.
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import sympy
-from sympy import Symbol
 
 from . import limits
-from .context import Condition, Context, ContextError, condition_holds
+from .context import Condition, Context, ContextError
+from .coverage import Reasoner, describe_box, describe_gap
 from .engine import Engine, SideError, Transition
-from .model import Derivation, Step, Text
+from .model import Chain, Derivation, Step, Text
 from .results import (
     ERROR,
     INVALID,
@@ -29,6 +28,7 @@ from .results import (
     ClaimResult,
     CoverageResult,
     FileResult,
+    Note,
     StepResult,
 )
 
@@ -52,6 +52,21 @@ class ParsedStep:
     conditions: list[Condition]
 
 
+@dataclass
+class ChainPlan:
+    """One chain, parsed: the conditions it starts under and where step ``given`` narrowed it."""
+
+    conditions: list[Condition]
+    parsed: list[ParsedStep]
+    readable: bool = True  # false when the case's own condition is unreadable or can never hold
+    narrowed_by: list[Condition] = field(default_factory=list)
+
+    @property
+    def shown_under(self) -> list[Condition]:
+        """The conditions under which the chain shows its first step equals its last."""
+        return self.parsed[-1].conditions if self.parsed else self.conditions
+
+
 class DerivationChecker:
     """Checks every chain, the claim and the coverage of one derivation."""
 
@@ -59,33 +74,77 @@ class DerivationChecker:
         self.deriv = deriv
         self.ctx = ctx
         self.engine = Engine(ctx, seed=seed, timeout=timeout)
+        self.reasoner = Reasoner(ctx)
         self.transitions: dict[tuple[int, int], Transition] = {}
         self.claim_sides: list[ClaimSide] = []
+        self.plans: list[ChainPlan] = []
 
     def run(self, result: FileResult) -> FileResult:
         file_conditions = [self.ctx.condition(t) for t in self.deriv.scope.given]
+        problem = self.unsatisfiable([], file_conditions)
+        if problem is not None:
+            raise ContextError(problem[0], problem[1])
         claim = None
         if self.deriv.claim is not None:
             claim = self.parse_claim(self.deriv.claim)
-        chains_parsed: list[tuple[list[Condition], list[ParsedStep]]] = []
+        self.plans = []
         for ci, chain in enumerate(self.deriv.chains):
-            try:
-                chain_conditions = file_conditions + [self.ctx.condition(t) for t in chain.given]
-                parsed = self.parse_steps(chain.steps, chain_conditions)
-            except ContextError as err:
-                # a case whose condition cannot be read: its steps cannot be checked, the others can
-                chain_conditions = list(file_conditions)
-                problem = f"the case's condition (line {err.line or chain.line}): {err.message}"
-                parsed = [ParsedStep(s, i, None, problem, chain_conditions) for i, s in enumerate(chain.steps, start=1)]
-            chains_parsed.append((chain_conditions, parsed))
+            plan = self.plan_chain(chain, file_conditions)
+            self.plans.append(plan)
             result.chains.append(
-                ChainResult([t.text for t in chain.given], self.check_chain(ci, parsed), chain.title)
+                ChainResult([t.text for t in chain.given], self.check_chain(ci, plan.parsed), chain.title)
             )
+        chains_parsed = [(p.conditions, p.parsed) for p in self.plans]
         if claim is not None:
             result.claim = self.check_claim(claim, chains_parsed)
-        if self.deriv.has_cases:
-            result.coverage = self.coverage(claim, chains_parsed)
+        if self.deriv.has_cases or any(p.narrowed_by for p in self.plans):
+            result.coverage = self.coverage(claim, chains_parsed, file_conditions)
+            if result.claim is not None:
+                result.claim = _claim_with_coverage(result.claim, result.coverage)
         return result
+
+    def plan_chain(self, chain: Chain, file_conditions: list[Condition]) -> ChainPlan:
+        """Parse a chain's case condition and steps; a case condition that cannot hold errs its steps."""
+        try:
+            case_conditions = [self.ctx.condition(t) for t in chain.given]
+        except ContextError as err:
+            # a case whose condition cannot be read: its steps cannot be checked, the others can
+            problem = f"the case's condition (line {err.line or chain.line}): {err.message}"
+            return self._dead_chain(chain, file_conditions, problem)
+        conditions = file_conditions + case_conditions
+        bad = self.unsatisfiable(file_conditions, case_conditions)
+        if bad is not None:
+            return self._dead_chain(chain, conditions, f"the case's condition (line {bad[1] or chain.line}): {bad[0]}")
+        plan = ChainPlan(conditions, [])
+        plan.parsed = self.parse_steps(chain.steps, conditions, plan)
+        return plan
+
+    @staticmethod
+    def _dead_chain(chain: Chain, conditions: list[Condition], problem: str) -> ChainPlan:
+        parsed = [ParsedStep(s, i, None, problem, conditions) for i, s in enumerate(chain.steps, start=1)]
+        return ChainPlan(list(conditions), parsed, readable=False)
+
+    def unsatisfiable(self, before: list[Condition], new: list[Condition]) -> tuple[str, int | None] | None:
+        """The first of ``new`` that no instance and point satisfies with ``before``: (message, line)."""
+        for i, c in enumerate(new):
+            earlier = before + new[:i]
+            if self.reasoner.satisfiable(earlier + [c]):
+                continue
+            message = f"the condition {c.text!r} can never hold"
+            if earlier and self.reasoner.satisfiable([c]):
+                message += " together with " + ", ".join(repr(e.text) for e in earlier[-3:])
+            return message + self._why_empty(c), c.line
+        return None
+
+    def _why_empty(self, c: Condition) -> str:
+        names = c.relation.left.free_symbols | c.relation.right.free_symbols
+        parts = []
+        for s in sorted(names, key=lambda s: s.name):
+            if s.name in self.ctx.index_size:
+                parts.append(f"{s} ranges over 1..{self.ctx.index_size[s.name]}")
+            elif s.name not in self.ctx.sizes and self.ctx.domain_of(s).kind != "real":
+                parts.append(f"{s} is declared {self.ctx.domain_of(s).describe()}")
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def parse_claim(self, text: Text) -> tuple[sympy.Expr, sympy.Expr]:
         from .parse import ExpressionError, parse_relation
@@ -98,19 +157,40 @@ class DerivationChecker:
             raise ContextError("the claim must be an equation LEFT = RIGHT", text.line)
         return rel.left, rel.right
 
-    def parse_steps(self, steps: Sequence[Step], base: list[Condition]) -> list[ParsedStep]:
+    def parse_steps(self, steps: Sequence[Step], base: list[Condition], plan: ChainPlan | None = None) -> list[ParsedStep]:
+        """Parse each step; a step's ``given`` holds from that step on (SPEC §5).
+
+        A step condition that can never hold errs that step and every later one; one
+        the conditions before it do not imply narrows the chain (``plan.narrowed_by``).
+        """
         out = []
         conditions = list(base)
+        dead: str | None = None
         for i, step in enumerate(steps, start=1):
             error = None
             expr = None
             try:
-                conditions = conditions + [self.ctx.condition(t) for t in step.given]
-                expr = self.ctx.parse(step.text, step.line, latex=step.latex)
+                new = [self.ctx.condition(t) for t in step.given]
+                if dead is None and new:
+                    bad = self.unsatisfiable(conditions, new)
+                    if bad is not None:
+                        error = f"{bad[0]} (line {bad[1] or step.line})"
+                        dead = f"cannot be checked: {error}"
+                    elif plan is not None:
+                        plan.narrowed_by += [c for c in new if not self.implied(conditions, c)]
+                conditions = conditions + new
+                if dead is None:
+                    expr = self.ctx.parse(step.text, step.line, latex=step.latex)
+                elif error is None:
+                    error = dead
             except ContextError as err:
                 error = err.message
             out.append(ParsedStep(step, i, expr, error, list(conditions)))
         return out
+
+    def implied(self, before: list[Condition], c: Condition) -> bool:
+        """Does every instance and point satisfying ``before`` satisfy ``c``? (Unsure: no.)"""
+        return self.reasoner.uncovered(before, [before + [c]], strict=True).empty
 
     def check_chain(self, ci: int, parsed: list[ParsedStep]) -> list[StepResult]:
         results: list[StepResult] = []
@@ -165,8 +245,13 @@ class DerivationChecker:
                 return ClaimResult(ERROR, "no step of the chain can be evaluated")
             first, last = parsed[0], parsed[-1]
             where = f" (case {', '.join(c.text for c in conditions) or ci + 1})" if len(chains) > 1 else ""
-            for what, a, b in (("start", left, first.expr), ("end", last.expr, right)):
-                status, msg = self.claim_side(what, a, b, conditions, f"claim:{ci}:{what}", where)
+            # each end under the conditions in force at that step: a step-level given
+            # narrows what the last step is known to equal
+            for what, a, b, under in (
+                ("start", left, first.expr, first.conditions),
+                ("end", last.expr, right, last.conditions),
+            ):
+                status, msg = self.claim_side(what, a, b, under, f"claim:{ci}:{what}", where)
                 self.claim_sides.append(ClaimSide(ci, what, status, msg))
                 statuses.append(status)
                 if status == INVALID:
@@ -201,61 +286,58 @@ class DerivationChecker:
         return v.status, v.message
 
     def coverage(
-        self, claim: tuple[sympy.Expr, sympy.Expr] | None, chains: list[tuple[list[Condition], list[ParsedStep]]]
+        self,
+        claim: tuple[sympy.Expr, sympy.Expr] | None,
+        chains: list[tuple[list[Condition], list[ParsedStep]]],
+        file_conditions: Sequence[Condition] = (),
     ) -> CoverageResult:
-        """Do the cases together cover every index combination and finite-set value?"""
+        """Do the chains, each under the conditions its last step is shown under, cover the claim?
+
+        The universe is every index combination and every point of the declared
+        domains that the file's own conditions allow (SPEC §5).
+        """
         exprs: list[sympy.Expr] = list(claim) if claim else [p.expr for _, ps in chains for p in ps[:1] if p.expr is not None]
-        case_conditions = [[c for c in conds if c.kind in ("index", "subst")] for conds, _ in chains]
-        finite: set[Symbol] = set()
-        for conds in case_conditions:
-            for c in conds:
-                for s in c.relation.left.free_symbols | c.relation.right.free_symbols:
-                    if c.kind == "subst" and self.ctx.domain_of(s).is_finite:
-                        finite.add(s)
-        index_conditions = [c for conds in case_conditions for c in conds if c.kind == "index"]
-        try:
-            instances = self.ctx.instances(exprs)
-            extra = self.ctx.instances([c.relation.left - c.relation.right for c in index_conditions])
-        except ContextError as err:
-            return CoverageResult(False, [err.message])
-        merged = _merge_instances(instances, extra)
-        finite_list = sorted(finite, key=str)
-        total = len(merged)
-        for s in finite_list:
-            total *= len(self.ctx.domain_of(s).values)
-        if total > limits.MAX_COVERAGE_POINTS:  # hostile input: 50 values ** many symbols
-            return CoverageResult(
-                False, [f"too many combinations to check coverage ({total} > {limits.MAX_COVERAGE_POINTS})"]
+        plans = self.plans or [ChainPlan(conds, parsed) for conds, parsed in chains]
+        regions = [p.shown_under for p in plans if p.readable]
+        found = self.reasoner.uncovered(list(file_conditions), regions, exprs)
+        notes = [
+            Note("narrowed", f"{_chain_name(ci, p)} shows the claim only where {_texts(p.narrowed_by)} (the given on line {p.narrowed_by[0].line})")
+            for ci, p in enumerate(plans)
+            if p.narrowed_by
+        ]
+        if found.significant:
+            uncovered = [describe_box(b, found, self.ctx) for b in found.significant]
+            return CoverageResult(False, list(dict.fromkeys(uncovered))[:10], notes)
+        if found.reason is not None or found.undecided:
+            why = found.reason or (
+                "the cases use conditions relating several symbols (or ones that cannot be solved exactly), "
+                "and whether they leave out "
+                + describe_box(found.undecided[0], found, self.ctx)
+                + " could not be decided"
             )
-        uncovered: list[str] = []
-        for inst in merged:
-            for values in itertools.product(*(self.ctx.domain_of(s).values for s in finite_list)):
-                point = dict(inst)
-                point.update(zip(finite_list, values))
-                if not any(all(condition_holds(c.relation, point) for c in conds) for conds in case_conditions):
-                    uncovered.append(_describe_uncovered(point, self.ctx))
-        return CoverageResult(not uncovered, uncovered[:10])
+            notes.append(Note("coverage-undecided", f"coverage of the claim is not established: {why}"))
+            return CoverageResult(False, [], notes, decided=False)
+        gaps = list(dict.fromkeys(describe_gap(b, self.ctx) for b in found.gaps))
+        if gaps:
+            shown = "; ".join(gaps[:5]) + (f" and {len(gaps) - 5} more" if len(gaps) > 5 else "")
+            notes.append(Note("coverage-gap", f"no case covers {shown}: isolated points only, so the coverage counts as complete"))
+        return CoverageResult(True, [], notes)
 
 
-def _merge_instances(a: list[dict], b: list[dict]) -> list[dict]:
-    """Every combination of two instance lists that agree on shared sizes."""
-    out = []
-    seen = set()
-    for x in a or [{}]:
-        for y in b or [{}]:
-            if all(x[k] == y[k] for k in x.keys() & y.keys()):
-                merged = {**x, **y}
-                key = frozenset(merged.items())
-                if key not in seen:
-                    seen.add(key)
-                    out.append(merged)
-    return out
+def _chain_name(ci: int, plan: ChainPlan) -> str:
+    case = [c for c in plan.conditions if c not in plan.narrowed_by]
+    return f"the chain ({_texts(case)})" if plan.conditions and len(case) else f"chain {ci + 1}"
 
 
-def _describe_uncovered(point: dict, ctx: Context) -> str:
-    indices = sorted((s for s in point if s.name in ctx.index_size), key=lambda s: s.name)
-    rel = ""
-    if len(indices) == 2:
-        a, b = indices
-        rel = f"{a} {'==' if point[a] == point[b] else '!='} {b}: "
-    return rel + ", ".join(f"{s} = {v}" for s, v in sorted(point.items(), key=lambda kv: (kv[0].name not in ctx.sizes, kv[0].name)))
+def _texts(conditions: Sequence[Condition]) -> str:
+    return ", ".join(c.text for c in conditions)
+
+
+def _claim_with_coverage(claim: ClaimResult, coverage: CoverageResult) -> ClaimResult:
+    """A claim whose ends check out is still not shown where no chain covers it."""
+    if claim.status not in (PROVED, TESTED) or coverage.complete:
+        return claim
+    if coverage.decided:
+        example = coverage.uncovered[0] if coverage.uncovered else "part of the claim"
+        return ClaimResult(INVALID, f"the chains show the claim only in part; not covered: {example}", cause="coverage")
+    return ClaimResult(claim.status, claim.message + "; but it is not established that the chains cover the claim", claim.cause)

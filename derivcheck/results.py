@@ -105,6 +105,9 @@ class ChainResult:
 class ClaimResult:
     status: str
     message: str
+    #: "coverage" when the chains start and end as claimed but cover only part of it
+    #: (reports then show the coverage problem, not a second claim problem)
+    cause: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "message": self.message}
@@ -112,11 +115,15 @@ class ClaimResult:
 
 @dataclass
 class CoverageResult:
+    """Whether the chains cover the claim; ``decided`` is false when that could not be shown either way."""
+
     complete: bool
     uncovered: list[str]
+    notes: list[Note] = field(default_factory=list)
+    decided: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {"complete": self.complete, "uncovered": self.uncovered}
+        return {"complete": self.complete, "uncovered": self.uncovered, "notes": [n.to_json() for n in self.notes]}
 
 
 @dataclass
@@ -177,10 +184,12 @@ def file_status(result: FileResult) -> str:
         return INVALID
     if result.claim and result.claim.status == INVALID:
         return INVALID
-    if result.coverage and result.claim and not result.coverage.complete:
+    if result.coverage and result.claim and not result.coverage.complete and result.coverage.decided:
         return INVALID
     if TIMEOUT in statuses or (result.claim and result.claim.status == TIMEOUT):
         return UNKNOWN
+    if result.coverage and result.claim and not result.coverage.complete:
+        return UNKNOWN  # coverage neither shown nor refuted
     return VALID
 
 
