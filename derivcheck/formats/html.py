@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import __version__
@@ -120,9 +121,7 @@ def step_math(step: StepResult, hints: SourceHints = SourceHints()) -> Markup:
 
 
 @lru_cache(maxsize=1)
-def _environment():  # type: ignore[no-untyped-def]
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
+def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.globals.update(badge=badge, number=number, math_or_text=math_or_text, step_math=step_math,

@@ -1,0 +1,406 @@
+"""HTML reports: verify --format html, grade's report.html and feedback/STUDENT.html.
+
+Ground truth comes from outside derivcheck: the standard library's HTML and XML
+parsers (what a browser would build), ``statistics`` for means and medians,
+mpmath at 60 digits for the numbers shown, and a small MathML evaluator written
+here that reads the rendered mathematics back as numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import mpmath
+import pytest
+
+from derivcheck.formats import charts
+from derivcheck.formats.html import SourceHints, badge, render_verify, source_hints
+from derivcheck.formats.mathml import expr_mathml, latex_mathml, looks_latex, sanitize, step_mathml, UnsafeMathML
+from derivcheck.gradeout import run_grade, write_outputs
+
+DATA = Path(__file__).parent / "data" / "html"
+MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
+#: MathML Core presentation elements (w3.org/TR/mathml-core), typed here independently of the renderer.
+MATHML_CORE = {"math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac", "msqrt",
+               "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom",
+               "menclose", "merror", "semantics", "annotation", "annotation-xml", "mmultiscripts", "mprescripts", "none"}
+
+
+# -- a DOM as the browser's parser builds it ----------------------------------------------------
+
+
+class Dom(HTMLParser):
+    """Every element (tag, attributes), the text of the page, and the text inside <script>."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.scripts: list[str] = []
+        self._in_script = False
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        (self.scripts if self._in_script else self.text).append(data)
+
+    def tags(self, name: str) -> list[dict[str, str | None]]:
+        return [a for t, a in self.elements if t == name]
+
+    @property
+    def all_text(self) -> str:
+        return "".join(self.text)
+
+
+def assert_inert(page: str) -> Dom:
+    """No element or attribute that runs code or loads anything, other than the page's own hashed script."""
+    dom = Dom(page)
+    for tag, attrs in dom.elements:
+        assert tag not in ("img", "iframe", "object", "embed", "link", "base", "form", "b"), tag
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name)
+            assert name not in ("src", "style", "srcset", "formaction"), (tag, name)
+            if name == "href":
+                assert not re.match(r"\s*(javascript|data|https?):", value or "", re.I), value
+    csp = [a["content"] for a in dom.tags("meta") if a.get("http-equiv") == "Content-Security-Policy"]
+    assert len(csp) == 1 and "default-src 'none'" in csp[0]
+    assert len(dom.scripts) == len(dom.tags("script"))
+    for script in dom.scripts:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp[0]
+    if not dom.scripts:
+        assert "script-src 'none'" in csp[0]
+    return dom
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test key graded once: hostile ids added beside the fixtures."""
+    work = tmp_path_factory.mktemp("graded")
+    subs = work / "subs"
+    shutil.copytree(DATA / "submissions", subs)
+    shutil.copy(DATA / "submissions" / "hostile.yaml", subs / '"><img src=x onerror=alert(7)>.yaml')
+    shutil.copy(DATA / "submissions" / "sign.yaml", subs / "a&b #1 %20?.yaml")
+    out = work / "out"
+    assert run_grade(DATA / "key.yaml", subs, out, jobs=1, progress=False) == 0
+    return out
+
+
+# -- class 1: what a student wrote is shown as text, never as markup ----------------------------
+
+
+def test_hostile_steps_why_and_case_title_render_as_text(graded: Path) -> None:
+    page = (graded / "feedback" / "hostile.html").read_text("utf-8")
+    dom = assert_inert(page)
+    text = dom.all_text
+    # shown, character for character, as text
+    assert "x</math><script>alert(1)</script>" in text
+    assert "<script>alert(3)</script></math><img src=x onerror=alert(4)>" in text
+    assert r"\text{</math><script>alert(2)</script>}" in text
+    assert "<b>bold</b><script>alert(6)</script>" in text
+    assert r"\href{javascript:alert(5)}{x}" in text
+    assert not dom.scripts
+
+
+def test_hostile_student_ids_are_text_and_links_resolve(graded: Path) -> None:
+    report = (graded / "report.html").read_text("utf-8")
+    dom = assert_inert(report)
+    assert '"><img src=x onerror=alert(7)>' in dom.all_text
+    assert "a&b #1 %20?" in dom.all_text
+    hrefs = [a["href"] for a in dom.tags("a") if a.get("href") and not a["href"].startswith("#")]
+    assert hrefs
+    for href in hrefs:
+        parts = urlsplit(href)
+        assert not parts.scheme and not parts.netloc and not parts.query, href
+        target = graded / unquote(parts.path)
+        assert target.is_file(), href
+        if parts.fragment:
+            assert f'id="{unquote(parts.fragment)}"' in target.read_text("utf-8"), href
+    ids = {unquote(urlsplit(h).path) for h in hrefs}
+    assert 'feedback/"><img src=x onerror=alert(7)>.html' in ids and "feedback/a&b #1 %20?.html" in ids
+    page = (graded / "feedback" / '"><img src=x onerror=alert(7)>.html').read_text("utf-8")
+    assert '"><img src=x onerror=alert(7)>' in assert_inert(page).all_text
+
+
+def test_verify_page_escapes_title_and_why(tmp_path: Path) -> None:
+    out = tmp_path / "page.html"
+    proc = subprocess.run([sys.executable, "-m", "derivcheck", "verify", str(DATA / "derivation.yaml"), "--format", "html",
+                           "--output-file", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr  # x**2 -> 2*x is invalid
+    assert proc.stdout == ""
+    dom = assert_inert(out.read_text("utf-8"))
+    assert '<script>alert("title")</script> square' in dom.all_text
+    assert '</math><script>alert("why")</script>' in dom.all_text
+
+
+@pytest.mark.parametrize("tex", [
+    r"\text{</math><script>alert(1)</script>}",  # latex2mathml copies \text verbatim
+    r"\href{javascript:alert(1)}{x}",            # ... and \href into an attribute
+    r"\style{color:red}{x}",
+    r'\color{red" onload="alert(1)}{x}',
+    r"\mathrm{a&b}",
+    "x" * 3000,                                  # too long to convert
+])
+def test_converter_output_outside_the_whitelist_falls_back_to_text(tex: str) -> None:
+    out = latex_mathml(tex)
+    assert out.startswith('<code class="src">'), out
+    assert Dom(str(out)).all_text == " ".join(tex.split())
+    with pytest.raises(UnsafeMathML):
+        sanitize('<math xmlns="http://www.w3.org/1998/Math/MathML"><mi href="javascript:x">a</mi></math>')
+
+
+def test_sanitized_mathml_uses_only_mathml_core(graded: Path) -> None:
+    pages = [p.read_text("utf-8") for p in (graded / "feedback").glob("*.html")]
+    blocks = [m for page in pages for m in re.findall(r"<math .*?</math>", page, flags=re.S)]
+    assert len(blocks) > 10
+    for block in blocks:
+        for el in ET.fromstring(block).iter():
+            assert el.tag.startswith(MATHML_NS) and el.tag[len(MATHML_NS):] in MATHML_CORE, el.tag
+            assert not any(a.startswith("on") or a in ("href", "style", "src") for a in el.attrib)
+
+
+# -- class 2: the mathematics shown is the mathematics checked -----------------------------------
+
+
+class MathValue:
+    """Evaluate rendered MathML at a point (mpmath, 60 digits): mi/mn/mo rows, mfrac, msup, msub, msqrt."""
+
+    NAMES = {"∂": None}
+
+    def __init__(self, point: dict[str, mpmath.mpf]) -> None:
+        self.point = point
+
+    def value(self, el: ET.Element) -> mpmath.mpf:
+        tag = el.tag[len(MATHML_NS):]
+        kids = list(el)
+        if tag in ("math", "mrow"):
+            return self.row(kids)
+        if tag == "mn":
+            return mpmath.mpf(el.text)
+        if tag == "mi":
+            return self.point[el.text]
+        if tag == "msub":  # a subscripted name: x_j
+            return self.point[f"{self.name(kids[0])}_{self.name(kids[1])}"]
+        if tag == "mfrac":
+            return self.value(kids[0]) / self.value(kids[1])
+        if tag == "msup":
+            return self.value(kids[0]) ** self.value(kids[1])
+        if tag == "msqrt":
+            return mpmath.sqrt(self.row(kids))
+        raise AssertionError(f"unexpected {tag}")
+
+    def name(self, el: ET.Element) -> str:
+        return "".join(t.strip() for t in el.itertext())
+
+    def row(self, kids: list[ET.Element]) -> mpmath.mpf:
+        """Sums of products; a fenced (...) is a group; juxtaposition and · multiply."""
+        items: list[object] = []
+        i = 0
+        while i < len(kids):
+            k = kids[i]
+            tag, text = k.tag[len(MATHML_NS):], (k.text or "").strip()
+            if tag == "mo" and text == "(":
+                depth, j = 1, i + 1
+                while depth:
+                    t = (kids[j].text or "").strip() if kids[j].tag == MATHML_NS + "mo" else ""
+                    depth += (t == "(") - (t == ")")
+                    j += 1
+                items.append(self.row(kids[i + 1:j - 1]))
+                i = j
+                continue
+            if tag == "mo" and text in ("+", "−", "-"):
+                items.append(text)
+            elif tag == "mo" and text in ("·", "⋅", "×"):
+                pass
+            else:
+                items.append(self.value(k))
+            i += 1
+        total, term, sign = mpmath.mpf(0), None, 1
+        for it in items:
+            if isinstance(it, str):
+                if term is not None:
+                    total += sign * term
+                sign, term = (1 if it == "+" else -1) * (sign if term is None else 1), None
+            else:
+                term = it if term is None else term * it
+        return total + sign * (term if term is not None else 0)
+
+
+@pytest.mark.parametrize("text, truth", [
+    # each truth is the expression written out by hand with mpmath
+    ("x**2/3 + 1/(x + 1)", lambda p: p["x"] ** 2 / 3 + 1 / (p["x"] + 1)),
+    ("(y - t)*x_j", lambda p: (p["y"] - p["t"]) * p["x_j"]),
+    ("-2*a*b + sqrt(a) - b**3", lambda p: -2 * p["a"] * p["b"] + mpmath.sqrt(p["a"]) - p["b"] ** 3),
+    ("(-t/y + (1 - t)/(1 - y)) * y*(1 - y) * x_j",
+     lambda p: (-p["t"] / p["y"] + (1 - p["t"]) / (1 - p["y"])) * p["y"] * (1 - p["y"]) * p["x_j"]),
+])
+def test_rendered_expression_evaluates_to_the_expression(text: str, truth) -> None:  # type: ignore[no-untyped-def]
+    with mpmath.workdps(60):
+        for point in ({"x": mpmath.mpf(3) / 7, "y": mpmath.mpf("0.3"), "t": mpmath.mpf(1), "x_j": mpmath.mpf(-2), "a": mpmath.mpf(5), "b": mpmath.mpf(-3)},
+                      {"x": mpmath.mpf(11), "y": mpmath.mpf("0.9"), "t": mpmath.mpf(0), "x_j": mpmath.mpf("1.5"), "a": mpmath.mpf(2), "b": mpmath.mpf(7) / 3}):
+            shown = MathValue(point).value(ET.fromstring(str(expr_mathml(text))))
+            assert abs(shown - truth(point)) <= mpmath.mpf(10) ** -50 * max(1, abs(truth(point))), text
+
+
+def test_partial_derivative_is_shown_in_leibniz_notation() -> None:
+    # Derivative(L, w_j) is dL/dw_j as a partial: a fraction of (partial, L) over (partial, w sub j)
+    root = ET.fromstring(str(expr_mathml("Derivative(L, w_j)")))
+    frac = next(root.iter(MATHML_NS + "mfrac"))
+    top, bottom = list(frac)
+    assert "".join(top.itertext()) == "∂L"
+    assert "".join(bottom.itertext()) == "∂wj"
+    assert bottom.find(f".//{MATHML_NS}msub") is not None
+    # a second derivative: partial squared over (partial y) squared
+    second = "".join(ET.fromstring(str(expr_mathml("Derivative(L, y, y)"))).itertext())
+    assert second == "∂2L∂y2"
+
+
+def test_latex_steps_are_shown_as_written(graded: Path) -> None:
+    # good.yaml's q2: '(a+b)(a+b)' is a LaTeX step (a product, as written), then an expression step.
+    hints = source_hints(DATA / "submissions" / "good.yaml")
+    assert hints.lines == frozenset({8, 9})
+    page = (graded / "feedback" / "good.html").read_text("utf-8")
+    row = re.search(r'<tr id="q-q2-c1-s2".*?</tr>', page, flags=re.S).group(0)
+    math = ET.fromstring(re.search(r"<math .*?</math>", row, flags=re.S).group(0))
+    assert [e.text for e in math.iter() if e.text and e.text.strip()] == ["(", "a", "+", "b", ")", "(", "a", "+", "b", ")"]
+    # a Markdown document holds LaTeX steps only; guessing (no source) keeps \frac as LaTeX
+    assert source_hints("answer.md").all_latex
+    assert looks_latex(r"\frac{1}{y_T}") and looks_latex("y(1-y)") and not looks_latex("y*(1 - y)")
+    assert "mfrac" in step_mathml(r"\frac{1}{y_T}", SourceHints().is_latex(_step(r"\frac{1}{y_T}")))
+
+
+def _step(text: str):  # type: ignore[no-untyped-def]
+    from derivcheck.results import StepResult
+
+    return StepResult(1, 1, text, "start")
+
+
+# -- class 3: charts draw the numbers they claim ------------------------------------------------
+
+
+def test_mean_median_and_buckets_match_statistics() -> None:
+    import statistics
+
+    scores = [Fraction(0), Fraction(15, 2), Fraction(27), Fraction(30), Fraction(30)]
+    mean, median = charts.mean_median(scores)
+    assert mean == Fraction(189, 10) == statistics.mean(scores)  # (0 + 7.5 + 27 + 30 + 30) / 5
+    assert median == 27
+    assert [(b.label, b.count) for b in charts.buckets(scores, Fraction(30))] == [("0", 1), ("7.5", 1), ("27", 1), ("30", 2)]
+    # 31 distinct scores 0..30 in ten bins of width 3: 3 each, the closed last bin [27, 30] holds 4
+    many = [Fraction(i) for i in range(31)]
+    bs = charts.buckets(many, Fraction(30))
+    assert [b.count for b in bs] == [3] * 9 + [4] and sum(b.count for b in bs) == 31
+
+
+def test_histogram_bars_are_proportional_and_described() -> None:
+    scores = [Fraction(s) for s in (0, 10, 10, 10, 20, 40, 40)]
+    svg = ET.fromstring(str(charts.histogram_svg("h", "q", scores, Fraction(40))))
+    ns = "{http://www.w3.org/2000/svg}"
+    bars = [r for r in svg.iter(ns + "rect") if r.get("class") == "bar"]
+    heights = [float(r.get("height")) for r in bars]
+    assert len(bars) == 4
+    assert heights[1] / heights[0] == pytest.approx(3, rel=0.01) and heights[3] / heights[0] == pytest.approx(2, rel=0.01)  # SVG keeps 0.1 px
+    assert svg.get("role") == "img" and svg.get("aria-labelledby") == "h-t h-d"
+    desc = svg.find(ns + "desc").text
+    assert "mean 18.57" in desc and "median 10" in desc  # 130/7 = 18.571...
+    assert all(f"{label}: {n}" in desc for label, n in (("0", 1), ("10", 3), ("20", 1), ("40", 2)))
+    # the mean line sits at 130/7 of the 0..40 axis
+    mean = next(l for l in svg.iter(ns + "line") if l.get("class") == "mean")
+    axis = next(l for l in svg.iter(ns + "line") if l.get("class") == "axis")
+    x0, x1 = float(axis.get("x1")), float(axis.get("x2"))
+    assert (float(mean.get("x1")) - x0) / (x1 - x0) == pytest.approx(130 / 7 / 40, abs=1e-3)
+
+
+def test_mistake_bars_link_to_an_example() -> None:
+    bars = [charts.Bar("sign-error · q1", 4, charts.page_href("s<1>", "q-q1"), "s<1>"), charts.Bar("slip · q2", 1)]
+    svg = str(charts.bars_svg("m", "mistakes", bars))
+    root = ET.fromstring(svg)
+    links = list(root.iter("{http://www.w3.org/2000/svg}a"))
+    assert [a.get("href") for a in links] == ["feedback/s%3C1%3E.html#q-q1"]
+    widths = [float(r.get("width")) for r in root.iter("{http://www.w3.org/2000/svg}rect")]
+    assert widths[0] / widths[1] == pytest.approx(4)
+    assert "sign-error · q1: 4 submissions" in root.find("{http://www.w3.org/2000/svg}desc").text
+
+
+def test_report_lists_every_student_with_the_csv_scores_and_the_failures(graded: Path) -> None:
+    report = (graded / "report.html").read_text("utf-8")
+    rows = dict(line.split(",", 1) for line in (graded / "grades.csv").read_text("utf-8").splitlines()[1:])
+    dom = Dom(report)
+    for student, cells in rows.items():
+        total = cells.rsplit(",", 1)[1]
+        assert re.search(r'<td class="num" data-sort="[0-9.]+">' + re.escape(total) + "</td>", report)
+    assert len([a for a in dom.tags("td") if a.get("data-sort") in ("graded", "failed")]) == len(rows)
+    assert "Failed submissions" in dom.all_text and "broken" in dom.all_text
+    # every verdict is words as well as colour
+    assert "✗ invalid" in Dom(str(badge("invalid"))).all_text.replace("  ", " ")
+    feedback = Dom((graded / "feedback" / "sign.html").read_text("utf-8")).all_text
+    assert "invalid" in feedback and "proved" in feedback and "sign-error" in feedback
+
+
+# -- class 4: the numbers shown are right ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_counterexample_table_matches_mpmath(tmp_path: Path, seed: int) -> None:
+    # x**2 -> 2*x is wrong except at x = 0 and x = 2: the table's point must show x**2 and 2*x there
+    proc = subprocess.run([sys.executable, "-m", "derivcheck", "verify", str(DATA / "derivation.yaml"), "--format", "html",
+                           "--seed", str(seed)], capture_output=True, text=True)
+    assert proc.returncode == 1
+    dom = Dom(proc.stdout)
+    cells = [t.strip() for t in dom.text if t.strip()]
+    i = cells.index("Counterexample")
+    table = dict(zip(cells[i + 1:i + 7:2], cells[i + 2:i + 7:2]))  # x, previous step, this step
+    with mpmath.workdps(60):
+        x = mpmath.mpf(table["x"])
+        for shown, truth in ((table["previous step"], x ** 2), (table["this step"], 2 * x)):
+            assert abs(mpmath.mpf(shown) - truth) <= mpmath.mpf("1e-5") * abs(truth)  # shown to 6 digits
+        assert abs(x ** 2 - 2 * x) > mpmath.mpf("1e-3")
+    js = json.loads(subprocess.run([sys.executable, "-m", "derivcheck", "verify", str(DATA / "derivation.yaml"), "--format", "json",
+                                    "--seed", str(seed)], capture_output=True, text=True).stdout)
+    assert js["files"][0]["chains"][0]["steps"][1]["status"] == "invalid"
+
+
+def test_grade_without_html_packages_writes_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from derivcheck import grade as G
+    from derivcheck.gradekey import discover, load_key
+
+    key = load_key(DATA / "key.yaml")
+    subs, _ = discover(DATA / "submissions")
+    grades, stats = G.grade_batch(key, subs[:2], G.BatchOptions(jobs=1))
+    for name in [m for m in sys.modules if m.startswith("derivcheck.formats") or m.startswith("jinja2")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    remarks = write_outputs(key, grades, tmp_path, stats)
+    assert len(remarks) == 1 and "jinja2" in remarks[0] and "pip install" in remarks[0]
+    assert {p.name for p in tmp_path.iterdir()} == {"grades.csv", "grades.json", "feedback", "summary.md"}
+    assert all(p.suffix == ".md" for p in (tmp_path / "feedback").iterdir())
+
+
+def test_verify_page_for_several_files_has_one_section_each() -> None:
+    from derivcheck.api import verify_file
+
+    files = [DATA / "derivation.yaml", Path(__file__).parent.parent / "examples" / "int305_q1_update_rule.yaml"]
+    page = render_verify([verify_file(f) for f in files])
+    dom = assert_inert(page)
+    sections = [a for a in dom.tags("section")]
+    assert [s["id"] for s in sections] == ["file-1", "file-2"]
+    assert "2 files" in dom.all_text
