@@ -1,0 +1,173 @@
+"""Red-team corpus: adversarial derivations whose expected verdicts come from outside derivcheck.
+
+Every file in tests/data/redteam/ states its expected status in a machine-readable header,
+with the reason (a proof sketch, or an exact point and both sides' values from mpmath at 60+
+digits; see tests/data/redteam/truth.py). The files are checked through the command line, as
+a teacher would run them, at several seeds: SPEC §6 says no verdict may depend on --seed.
+
+Header lines (comments at the top of each file):
+  # expect-status: valid|invalid|error|unknown         (required)
+  # expect-steps: start,valid,invalid | start,valid    (optional; one list per chain,
+                                                         "valid" means proved or tested)
+  # expect-notes: domain-change                        (optional; some step carries it)
+  # expect-coverage: complete|incomplete               (optional)
+  # expect-error-mentions: WORD                        (optional; in an error message)
+  # accept-status: invalid,valid                       (informative files only: what the
+                                                         contract allows; never error)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+DATA = Path(__file__).parent / "data" / "redteam"
+SEEDS = (0, 7, 12345)
+STEP_WORDS = {"start", "valid", "invalid", "error", "timeout"}
+STATUSES = {"valid", "invalid", "error", "unknown"}
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a corpus file's header says derivcheck must report."""
+
+    status: str
+    steps: tuple[tuple[str, ...], ...] | None = None
+    notes: tuple[str, ...] = ()
+    coverage: str | None = None
+    error_mentions: tuple[str, ...] = ()
+    accept: frozenset[str] = field(default_factory=frozenset)
+
+
+def read_header(path: Path) -> Expectation:
+    """Parse the `# expect-...:` lines at the top of a corpus file."""
+    keys: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        body = line[1:].strip()
+        key, sep, value = body.partition(":")
+        if sep and key in {"expect-status", "expect-steps", "expect-notes", "expect-coverage",
+                           "expect-error-mentions", "accept-status"}:
+            keys[key] = value.strip()
+    status = keys.get("expect-status")
+    if status not in STATUSES:
+        raise ValueError(f"{path.name}: missing or bad '# expect-status:' header ({status!r})")
+    steps = None
+    if "expect-steps" in keys:
+        steps = tuple(tuple(w.strip() for w in chain.split(",")) for chain in keys["expect-steps"].split("|"))
+        bad = {w for chain in steps for w in chain} - STEP_WORDS
+        if bad:
+            raise ValueError(f"{path.name}: unknown step words {sorted(bad)}")
+    accept = frozenset(w.strip() for w in keys.get("accept-status", "").split(",") if w.strip())
+    if accept - STATUSES:
+        raise ValueError(f"{path.name}: bad accept-status {sorted(accept)}")
+    return Expectation(
+        status=status,
+        steps=steps,
+        notes=tuple(w.strip() for w in keys.get("expect-notes", "").split(",") if w.strip()),
+        coverage=keys.get("expect-coverage"),
+        error_mentions=tuple(w.strip() for w in keys.get("expect-error-mentions", "").split(",") if w.strip()),
+        accept=accept,
+    )
+
+
+FILES = sorted(DATA.glob("*.yaml"))
+
+
+def run_cli(paths: list[Path], seed: int) -> tuple[dict[str, Any] | None, str]:
+    """Run `derivcheck verify --format json --seed SEED` and return (document, stderr)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "derivcheck", "verify", "--format", "json", "--seed", str(seed),
+         *map(str, paths)],
+        capture_output=True, text=True, timeout=900,
+    )
+    try:
+        return json.loads(proc.stdout), proc.stderr
+    except json.JSONDecodeError:
+        return None, proc.stderr + proc.stdout[-2000:]
+
+
+@functools.lru_cache(maxsize=None)
+def folder_run(seed: int) -> tuple[dict[str, dict[str, Any]], str]:
+    """One CLI run over the whole corpus per seed (CPU is scarce); results keyed by file name."""
+    doc, stderr = run_cli(FILES, seed)
+    by_name = {Path(f["path"]).name: f for f in (doc or {}).get("files", [])}
+    return by_name, stderr
+
+
+def result_for(path: Path, seed: int) -> dict[str, Any]:
+    """The JSON result of one file, from the folder run, or alone when the folder run lost it."""
+    by_name, _ = folder_run(seed)
+    if path.name in by_name:
+        return by_name[path.name]
+    doc, stderr = run_cli([path], seed)
+    assert doc is not None, f"{path.name} seed {seed}: no JSON report; output:\n{stderr}"
+    assert "Traceback" not in stderr, f"{path.name} seed {seed}: traceback:\n{stderr}"
+    (only,) = doc["files"]
+    return only
+
+
+def step_word(step: dict[str, Any]) -> str:
+    status = step["status"]
+    return "valid" if status in {"proved", "tested"} else status
+
+
+def describe(result: dict[str, Any]) -> str:
+    """A short account of a result for assertion messages."""
+    lines = [f"status={result['status']} error={result.get('error')} claim={result.get('claim')} "
+             f"coverage={result.get('coverage')}"]
+    for c, chain in enumerate(result.get("chains") or []):
+        for step in chain["steps"]:
+            lines.append(f"  chain {c + 1} step {step['index']} {step['status']}: {step.get('expr')} "
+                         f"| {step.get('message', '')} | cex={step.get('counterexample')}")
+    return "\n".join(lines)
+
+
+def all_messages(result: dict[str, Any]) -> str:
+    parts = [json.dumps(result.get("error")), json.dumps(result.get("claim"))]
+    for chain in result.get("chains") or []:
+        for step in chain["steps"]:
+            parts.append(str(step.get("message", "")))
+            parts.extend(json.dumps(n) for n in step.get("notes") or [])
+    return "\n".join(parts)
+
+
+def test_corpus_is_large_and_every_header_parses() -> None:
+    assert len(FILES) >= 40
+    statuses = {read_header(p).status for p in FILES}
+    assert {"valid", "invalid", "error"} <= statuses
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_redteam_file(path: Path, seed: int) -> None:
+    expect = read_header(path)
+    result = result_for(path, seed)
+    got = result["status"]
+    info = f"{path.name} --seed {seed}\n{describe(result)}"
+    if expect.accept:
+        # Informative: the contract does not promise the strong verdict; it still forbids
+        # anything outside the accepted set (an error, or the opposite of the truth).
+        assert got in expect.accept, f"expected one of {sorted(expect.accept)}, got {got}\n{info}"
+        return
+    assert got == expect.status, f"expected {expect.status}, got {got}\n{info}"
+    if expect.steps is not None:
+        chains = tuple(tuple(step_word(s) for s in chain["steps"]) for chain in result["chains"])
+        assert chains == expect.steps, f"steps: expected {expect.steps}, got {chains}\n{info}"
+    for kind in expect.notes:
+        kinds = {n.get("kind") for chain in result["chains"] for s in chain["steps"] for n in s.get("notes") or []}
+        assert kind in kinds, f"expected a {kind} note, got {sorted(map(str, kinds))}\n{info}"
+    if expect.coverage is not None:
+        coverage = result.get("coverage")
+        assert coverage is not None, f"expected a coverage report\n{info}"
+        assert coverage["complete"] == (expect.coverage == "complete"), f"coverage\n{info}"
+    for word in expect.error_mentions:
+        assert word in all_messages(result), f"expected an error mentioning {word!r}\n{info}"
