@@ -136,7 +136,7 @@ class Context:
             raise ContextError("LaTeX steps need the LaTeX reader", line)
         try:
             with time_limit(limits.PARSE_SECONDS):
-                return reader(text, self.names)
+                expr = reader(text, self.names)
         except ExpressionError as err:
             where = f" (column {err.column})" if err.column else ""
             raise ContextError(f"{err.message}{where}", line, err.column) from None
@@ -144,6 +144,46 @@ class Context:
             raise ContextError(f"reading this expression took more than {limits.PARSE_SECONDS:g} s; simplify it", line) from None
         except RecursionError:
             raise ContextError("expression too deeply nested", line) from None
+        self.check_derivative_names(expr, line, latex)
+        return expr
+
+    def is_known(self, name: str) -> bool:
+        """Declared under ``symbols``, defined, an index or a size."""
+        return name in self.domains or name in self.definitions or name in self.index_size or name in self.sizes
+
+    def check_derivative_names(self, expr: sympy.Expr, line: int | None, latex: bool = False) -> None:
+        """Refuse the derivative of a bare name the file never introduced (SPEC §4).
+
+        An unknown ``L`` in ``Derivative(L, w)`` would be a constant, so the
+        derivative a silent 0 and the claim "proved".  (An unknown name inside a
+        larger first argument is checked when the derivative is taken: it is an
+        error only when the first argument does not depend on the variable.)
+        """
+        unknown: set[str] = set()
+        for d in expr.atoms(Derivative):
+            f = d.expr
+            if not isinstance(f, (Symbol, Indexed)):
+                continue
+            name = self.leaf_name(f)
+            if not self.is_known(name) and name not in {self.leaf_name(v) for v in d.variables}:
+                unknown.add(name)
+        if unknown:
+            raise ContextError(self.unknown_name_message(sorted(unknown), latex), line)
+
+    def unknown_name_message(self, names: list[str], latex: bool = False) -> str:
+        which = ", ".join(names)
+        verb = "is" if len(names) == 1 else "are"
+        hint = ""
+        if not self.scope.symbols and not self.scope.define:
+            hint = (
+                " (a Markdown or LaTeX answer takes its names from a context file: pass --context CONTEXT.yaml)"
+                if latex
+                else " (if this is a Markdown or LaTeX answer, pass its context file with --context)"
+            )
+        return (
+            f"{which} {verb} neither defined nor declared: define it, or declare it under "
+            f"'symbols' if it is a constant{hint}"
+        )
 
     def condition(self, text: Text) -> Condition:
         """Classify one ``given`` condition."""
@@ -296,6 +336,13 @@ class Context:
         return self.domains.get(base, REAL)
 
 
+def _names_in(expr: sympy.Expr) -> set[str]:
+    """The free names of an expression: plain symbols and the bases of indexed ones."""
+    out = {s.name for s in expr.free_symbols if isinstance(s, Symbol)}
+    out |= {i.base.label.name for i in expr.atoms(Indexed)}
+    return out
+
+
 def _holds(rel: Relation, values: Mapping[Symbol, sympy.Expr]) -> bool:
     left = rel.left.xreplace(dict(values))
     right = rel.right.xreplace(dict(values))
@@ -422,6 +469,12 @@ class Resolver:
             if not isinstance(var_leaf, Symbol):
                 raise ContextError(f"cannot differentiate with respect to {v}")
             partial = self.resolve(current, env, inner_keep)
+            if current is e.expr and var_leaf not in partial.free_symbols:
+                # f does not depend on v: its derivative is 0, unless a name the file
+                # never introduced is why (a forgotten definition of L, SPEC §4).
+                unknown = sorted(n for n in _names_in(e.expr) if not self.ctx.is_known(n))
+                if unknown:
+                    raise ContextError(self.ctx.unknown_name_message(unknown))
             if is_defined and var_leaf not in partial.free_symbols:
                 # f does not go through v at all, yet depends on what v is built from:
                 # holding those fixed would silently give 0, so refuse to guess.
