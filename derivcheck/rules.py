@@ -42,6 +42,28 @@ RULES: tuple[RuleDoc, ...] = (
         "- 1 - tanh(z)**2\n- cosh(z)**2           # reciprocal: it should be 1/cosh(z)**2",
     ),
     RuleDoc(
+        "missing-factor",
+        "the step equals the previous one times a simple factor of the symbols in play, left out",
+        "The ratio previous/this step is simplified at the failing index combination and kept "
+        "only when it is a simple monomial: a rational coefficient times powers of at most three "
+        "symbols (tau, 1/tau, x_j, 2*x, beta**2), written with the file's general names (x[k], "
+        "never x[2]). It is then tested at every index combination: previous == factor * this "
+        "step. Not given when sign-error, constant-factor or reciprocal already explain the step.",
+        "- (y - t)*x/beta\n- (y - t)*x            # missing-factor: a factor 1/beta is missing",
+    ),
+    RuleDoc(
+        "extra-derivative",
+        "the step, or one of its terms, is the derivative of the previous step (or term): a derivative applied twice",
+        "For each symbol v in play on which the previous step depends, tested in turn: this step == "
+        "Derivative(previous, v); for each top-level term T of the previous step, this step == "
+        "previous - T + Derivative(T, v); for each factor F of such a term (the other factors kept), "
+        "this step == previous - T + (T/F)*Derivative(F, v). The message names the symbol, the term "
+        "of this step that holds the derivative, and the term to keep instead.",
+        "- w - eta*(w*x - t)*x\n- w - eta*Derivative((w*x - t)*x, w)\n"
+        "  # extra-derivative: the term -eta*Derivative((w*x - t)*x, w) is the derivative with respect to w\n"
+        "  # of the previous step's term -eta*(w*x - t)*x: the derivative was applied twice",
+    ),
+    RuleDoc(
         "dropped-term",
         "the previous step minus this one is exactly one of the previous step's terms",
         "For each top-level term T of the previous step as written (or, when the previous step "
@@ -80,14 +102,18 @@ RULES: tuple[RuleDoc, ...] = (
     RuleDoc(
         "special-case",
         "the step holds only when one symbol takes one value (t = 1)",
-        "At the failing index combination, each symbol is given, in turn, each value of its "
-        "finite set (t in {0, 1}) or the values 0, 1 and -1, in both steps. When exactly one "
-        "value makes the steps equal (and it does not simply make both steps zero), the rule "
-        "fires. When the difference of the steps is proportional to (t - 1), a factor t is "
-        "likely missing; proportional to t, a term in t is likely missing or extra. For a "
-        "symbol that is not a finite set only three values were tried: the message says "
-        "'holds when a = 1 but not in general', and it is given only with a likely cause and "
-        "when no earlier rule explained the step.",
+        "At every index combination that was checked, each symbol in play is given, in turn, "
+        "each value of its finite set (t in {0, 1}) or the values 0, 1 and -1, in both steps. "
+        "'Holds only when t = 1' is said only when t = 1 makes the steps equal at every index "
+        "combination and no other value of any symbol does; values that merely make both steps "
+        "0 are named as such ('apart from x_j = 0, where both steps are 0'). When several values "
+        "make the step hold, the message lists them ('holds when t = 1 or u = 1') without 'only'; "
+        "a value that makes it hold at some index combinations only, or an element of a sum "
+        "(which has no general name), silences the rule. When the difference of the steps is "
+        "proportional to (t - 1), a factor t is likely missing; proportional to t, a term in t is "
+        "likely missing or extra. For a symbol that is not a finite set only three values were "
+        "tried: the message says 'holds when a = 1 but not in general', and it is given only "
+        "with a likely cause and when no earlier rule explained the step.",
         "- (-t/y + (1 - t)/(1 - y)) * y*(1 - y) * x_j\n"
         "- (-1/y + (1 - t)/(1 - y)) * y*(1 - y) * x_j  # special-case: holds only when t = 1",
     ),

@@ -4,7 +4,8 @@ One rule per diagnosis kind (SPEC §7) and per verdict problem (an invalid
 transition with no diagnosis, an error, a timeout, a failed claim, incomplete
 coverage), with ids that never change once published:
 
-- ``DC101``–``DC110``: the diagnosis kinds, in SPEC order;
+- ``DC101``–``DC110``: the diagnosis kinds, in SPEC order; ``DC111``
+  ``missing-factor`` and ``DC112`` ``extra-derivative``, added later;
 - ``DC201``–``DC205``: invalid, error, timeout, claim, coverage;
 - ``DC301``: the ``domain-change`` note on a valid transition.
 
@@ -128,6 +129,21 @@ RULES: tuple[Rule, ...] = (
         "The transition right after a slip: it fails only because the step before it was the slip.",
         "Fix the slip on the previous step; this step then follows.",
         level="warning",
+    ),
+    Rule(
+        "DC111", "missing-factor", "MissingFactor",
+        "A simple factor of the previous step is missing.",
+        "The previous step equals this step times a simple factor of the symbols in play "
+        "(tau, 1/tau, x_j, 2*x, beta**2): the factor was left out.",
+        "Multiply the step by the factor named in the message, or find where it was lost.",
+    ),
+    Rule(
+        "DC112", "extra-derivative", "ExtraDerivative",
+        "A derivative is applied twice.",
+        "The step, or one of its terms, is the derivative of the previous step (or of the "
+        "corresponding term) with respect to a symbol the chain differentiates by: the derivative "
+        "was taken a second time.",
+        "Keep the term named in the message as it was in the previous step.",
     ),
     Rule(
         "DC201", "invalid", "InvalidStep",
@@ -265,14 +281,20 @@ def file_results(r: FileResult, quiet: bool = False) -> list[dict[str, Any]]:
                     rule = RULE_BY_KIND.get(n.kind)
                     if rule is not None:
                         out.append(_result(rule, "note", f"Step {s.index}: {n.message}{where}", r.path, s.line))
-    if r.claim and r.claim.status in (INVALID, ERROR, TIMEOUT):
+    # a claim that fails only for want of coverage is reported once, as coverage
+    if r.claim and r.claim.status in (INVALID, ERROR, TIMEOUT) and r.claim.cause != "coverage":
         level = "warning" if r.claim.status == TIMEOUT else "error"
         out.append(_result(RULE_BY_KIND["claim"], level, f"claim {r.claim.status}: {r.claim.message}", r.path, key_line(r.path, "claim")))
     if r.claim and r.coverage and not r.coverage.complete:
         shown = r.coverage.uncovered[:3]
         more = f" and {len(r.coverage.uncovered) - 3} more" if len(r.coverage.uncovered) > 3 else ""
-        message = "The cases do not cover the claim; not covered: " + "; ".join(shown) + more
-        out.append(_result(RULE_BY_KIND["coverage"], "error", message, r.path, key_line(r.path, "cases")))
+        line = key_line(r.path, "cases") if any(c.given for c in r.chains) else key_line(r.path, "steps")
+        if r.coverage.decided:
+            message = "The chains do not cover the claim; not covered: " + "; ".join(shown) + more
+            out.append(_result(RULE_BY_KIND["coverage"], "error", message, r.path, line))
+        else:  # neither shown nor refuted
+            message = "; ".join(n.message for n in r.coverage.notes if n.kind == "coverage-undecided")
+            out.append(_result(RULE_BY_KIND["coverage"], "warning", message or "coverage of the claim is not established", r.path, line))
     return out
 
 
