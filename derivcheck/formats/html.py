@@ -36,7 +36,7 @@ BADGES = {
     TESTED: ("≈", "tested", "ok"),
     INVALID: ("✗", "invalid", "bad"),
     ERROR: ("!", "error", "bad"),
-    TIMEOUT: ("⏱", "timeout", "warn"),
+    TIMEOUT: ("◷", "timeout", "warn"),  # a clock every common font has
     VALID: ("✓", "valid", "ok"),
     UNKNOWN: ("?", "unknown", "warn"),
     "graded": ("✓", "graded", "ok"),
@@ -120,11 +120,16 @@ def step_math(step: StepResult, hints: SourceHints = SourceHints()) -> Markup:
     return step_mathml(step.expr, hints.is_latex(step), display="inline")
 
 
+def is_math(rendered: Markup) -> bool:
+    """Whether a rendering is MathML (rather than the source text it fell back to)."""
+    return rendered.startswith("<math")
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(badge=badge, number=number, math_or_text=math_or_text, step_math=step_math,
+    env.globals.update(is_math=is_math, badge=badge, number=number, math_or_text=math_or_text, step_math=step_math,
                        relation_math=relation_mathml, code=code, version=__version__, csp=csp)
     return env
 
