@@ -12,6 +12,8 @@ Header lines (comments at the top of each file):
   # expect-notes: domain-change                        (optional; some step carries it)
   # expect-coverage: complete|incomplete               (optional)
   # expect-error-mentions: WORD                        (optional; in an error message)
+  # expect-general: false                              (optional; no step says "proved for
+                                                         every size")
   # accept-status: invalid,valid                       (informative files only: what the
                                                          contract allows; never error)
 """
@@ -43,6 +45,7 @@ class Expectation:
     notes: tuple[str, ...] = ()
     coverage: str | None = None
     error_mentions: tuple[str, ...] = ()
+    general: bool | None = None
     accept: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -55,7 +58,7 @@ def read_header(path: Path) -> Expectation:
         body = line[1:].strip()
         key, sep, value = body.partition(":")
         if sep and key in {"expect-status", "expect-steps", "expect-notes", "expect-coverage",
-                           "expect-error-mentions", "accept-status"}:
+                           "expect-error-mentions", "expect-general", "accept-status"}:
             keys[key] = value.strip()
     status = keys.get("expect-status")
     if status not in STATUSES:
@@ -75,6 +78,7 @@ def read_header(path: Path) -> Expectation:
         notes=tuple(w.strip() for w in keys.get("expect-notes", "").split(",") if w.strip()),
         coverage=keys.get("expect-coverage"),
         error_mentions=tuple(w.strip() for w in keys.get("expect-error-mentions", "").split(",") if w.strip()),
+        general={"true": True, "false": False}.get(keys.get("expect-general", "")),
         accept=accept,
     )
 
@@ -169,5 +173,8 @@ def test_redteam_file(path: Path, seed: int) -> None:
         coverage = result.get("coverage")
         assert coverage is not None, f"expected a coverage report\n{info}"
         assert coverage["complete"] == (expect.coverage == "complete"), f"coverage\n{info}"
+    if expect.general is not None:
+        general = [s.get("general") for chain in result["chains"] for s in chain["steps"]]
+        assert (True in general) == expect.general, f"general: expected {expect.general}, got {general}\n{info}"
     for word in expect.error_mentions:
         assert word in all_messages(result), f"expected an error mentioning {word!r}\n{info}"

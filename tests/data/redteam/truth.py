@@ -1,12 +1,12 @@
 """Independent ground truth for the red-team corpus: mpmath at 60 digits, no derivcheck.
 
 Run `python tests/data/redteam/truth.py` to reprint every value quoted in the files'
-headers. Each entry is (file stem, point, left, right).
+headers. Each entry is (file stem, point, left, right[, left - right at a higher precision]).
 """
 
 from __future__ import annotations
 
-from mpmath import mp, mpf, cosh, exp, log, sqrt, sin, cos, asin, floor, pi, fabs, tanh, nstr
+from mpmath import mp, mpf, cosh, diff, exp, log, sqrt, sin, cos, asin, floor, pi, fabs, tanh, nstr
 
 mp.dps = 60
 
@@ -37,13 +37,15 @@ def rows():
     mp.dps = 120
     x = mpf(10) ** 30
     l, r = sqrt(x + 1) - sqrt(x), 1 / (sqrt(x + 1) + sqrt(x))
+    d = l - r
     mp.dps = 60
-    yield "mag_sqrt_rationalise (120 digits)", "x = 10**30", l, r
+    yield "mag_sqrt_rationalise (120 digits)", "x = 10**30", l, r, d
     mp.dps = 400
     z = mpf(600)
     l, r = log(1 + exp(z)) - z, log(1 + exp(-z))
+    d = l - r
     mp.dps = 60
-    yield "mag_softplus_sigma_cancel (400 digits)", "z = 600", l, r
+    yield "mag_softplus_sigma_cancel (400 digits)", "z = 600", l, r, d
     z = mpf(-700)
     yield "mag_softplus_sigma_cancel", "z = -700", log(sig(z)), -log(1 + exp(-z))
     x = mpf("1e-10")
@@ -97,14 +99,47 @@ def rows():
     yield "name_pow_6000", "x - a = 2", mpf(2) ** 6000, mpf(2) ** 5999
     v = mpf(10) ** ((sqrt(13) - 5) / 6)
     yield "name_irrational_exponent", "(constant)", v, exp((sqrt(13) - 5) * log(10) / 6)
-    yield "name_irrational_exponent_rounded", "(constant)", v, mpf("0.5854")
+    yield "name_irrational_exponent_rounded", "(constant)", v, mpf("0.5856")
     yield "idx_sum_k2_only", "K = 3, x = (1, 1, 1)", 3, 2
+    yield "idx_right_at_listed_sizes", "K = 4, x = (1, 1, 1, 0)", 3, 1 + 1 + 2 * 0
+    z = mpf(1) / 2
+    yield "name_second_derivative_defined", "z = 1/2", diff(sig, z, 2), sig(z) * (1 - sig(z)) * (1 - 2 * sig(z))
+    mp.dps = 100
+    x = mpf(1)
+    l, r = x * (mpf(10) ** 50 + 1) / mpf(10) ** 50, x
+    d = l - r
+    mp.dps = 60
+    yield "mag_ratio_1e50 (100 digits)", "x = 1", l, r, d
+    mp.dps = 700
+    l, r = x * (1 + mpf(10) ** -600), x
+    d = l - r
+    mp.dps = 60
+    yield "mag_beyond_500_digits (700 digits)", "x = 1", l, r, d
+    yield "mag_sqrt2_double", "x = 1", sqrt(2), mpf("1.4142135623730951")
+    yield "mag_pi_fraction", "r = 1", pi, mpf(355) / 113
+    x = mpf(1000)
+    yield "mag_hidden_high_power", "x = 1000", x ** 2, x ** 2 + x ** 50 / mpf(10) ** 100
+    yield "thr_multi_symbol_given", "x = 200, y = 0", min(mpf(200), 100), mpf(200)
+    yield "kink_abs75_derivative", "x = 76 (d/dx |x - 75| = 1 for x > 75)", 1, -1
+    x = mpf(100)
+    yield "claim_tiny_rhs", "x = 100", 2 * x, 2 * x + mpf(10) ** -30
+    yield "claim_threshold_start", "x = 41", mpf(41), min(mpf(41), 40)
+    yield "claim_finite_value_uncovered", "t = 0, y = 1/4", 0 * mpf(1) / 4 + (1 - 0) * (1 - mpf(1) / 4), mpf(1) / 4
+    yield "claim_integer_gap", "n = 0", mpf(0) ** 0, 0
+    yield "vac_undefined_bridge", "x = 41 (ends)", min(mpf(41), 40), mpf(41)
+    x = mpf(30)
+    yield "info_domain_narrowing_bridge (middle step)", "x = 30", x + log(40 - x) - log(80 - 2 * x) + log(2), x
+    x = mpf(0)
+    yield "info_floor_integers", "x = 0", floor(x) + floor(-x), -1
+    yield "info_tiny_bump", "x = 0", max(0, mpf(10) ** -6 - fabs(x)), 0
 
 
 def main() -> None:
-    for name, point, left, right in rows():
+    for name, point, left, right, *high in rows():
+        # A difference computed at a higher working precision is passed along as is.
+        diff_ = high[0] if high else mpf(left) - mpf(right)
         print(f"{name}: at {point}: left = {nstr(mpf(left), 25)}, right = {nstr(mpf(right), 25)}, "
-              f"left - right = {nstr(mpf(left) - mpf(right), 25)}")
+              f"left - right = {nstr(diff_, 25)}")
 
 
 if __name__ == "__main__":
