@@ -42,16 +42,6 @@ RULES: tuple[RuleDoc, ...] = (
         "- 1 - tanh(z)**2\n- cosh(z)**2           # reciprocal: it should be 1/cosh(z)**2",
     ),
     RuleDoc(
-        "missing-factor",
-        "the step equals the previous one times a simple factor of the symbols in play, left out",
-        "The ratio previous/this step is simplified at the failing index combination and kept "
-        "only when it is a simple monomial: a rational coefficient times powers of at most three "
-        "symbols (tau, 1/tau, x_j, 2*x, beta**2), written with the file's general names (x[k], "
-        "never x[2]). It is then tested at every index combination: previous == factor * this "
-        "step. Not given when sign-error, constant-factor or reciprocal already explain the step.",
-        "- (y - t)*x/beta\n- (y - t)*x            # missing-factor: a factor 1/beta is missing",
-    ),
-    RuleDoc(
         "extra-derivative",
         "the step, or one of its terms, is the derivative of the previous step (or term): a derivative applied twice",
         "For each symbol v in play on which the previous step depends, tested in turn: this step == "
@@ -62,6 +52,16 @@ RULES: tuple[RuleDoc, ...] = (
         "- w - eta*(w*x - t)*x\n- w - eta*Derivative((w*x - t)*x, w)\n"
         "  # extra-derivative: the term -eta*Derivative((w*x - t)*x, w) is the derivative with respect to w\n"
         "  # of the previous step's term -eta*(w*x - t)*x: the derivative was applied twice",
+    ),
+    RuleDoc(
+        "missing-factor",
+        "the step equals the previous one times a simple factor of the symbols in play, left out",
+        "The ratio previous/this step is simplified at the failing index combination and kept "
+        "only when it is a simple monomial: a rational coefficient times powers of at most three "
+        "symbols (tau, 1/tau, x_j, 2*x, beta**2), written with the file's general names (x[k], "
+        "never x[2]). It is then tested at every index combination: previous == factor * this "
+        "step. Not given when sign-error, constant-factor, reciprocal or extra-derivative already explain the step.",
+        "- (y - t)*x/beta\n- (y - t)*x            # missing-factor: a factor 1/beta is missing",
     ),
     RuleDoc(
         "dropped-term",

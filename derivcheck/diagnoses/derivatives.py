@@ -126,7 +126,12 @@ def _term_note(p: Probe, what: str, term: str, d: sympy.Expr, name: str, cur_tex
         fix = p.fix_ok(replace_span(cur_text, written.span, new))
     kind = "factor" if factor else "term"
     shown = paren(what) if factor else what
-    if written is not None:
+    if written is not None and factor:
+        head = (
+            f"the term {written.text} has the derivative with respect to {name} of the previous step's "
+            f"factor {shown} in place of that factor"
+        )
+    elif written is not None:
         head = f"the term {written.text} is the derivative with respect to {name} of the previous step's {kind} {shown}"
     else:
         head = f"this step has, in place of the previous step's {kind} {shown}, its derivative with respect to {name}"

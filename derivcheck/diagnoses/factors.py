@@ -16,7 +16,7 @@ from sympy import Symbol
 from ..budget import Timeout
 from ..results import INVALID, TESTED, Note
 from .probe import MAX_GROUPINGS, MAX_PIECES, Piece, Probe
-from .text import denominator, paren, replace_span
+from .text import denominator, is_simple, paren, replace_span
 
 #: A missing factor is simple: at most this many symbols, each to a power at most this.
 MAX_FACTOR_SYMBOLS = 3
@@ -60,7 +60,7 @@ def constant_factor(p: Probe) -> list[Note]:
 
 
 #: Exact rules after which a missing factor would only restate the diagnosis.
-_EXPLAINED = ("sign-error", "constant-factor", "reciprocal")
+_EXPLAINED = ("sign-error", "constant-factor", "reciprocal", "extra-derivative")
 
 
 def missing_factor(p: Probe) -> list[Note]:
@@ -100,11 +100,7 @@ def missing_factor(p: Probe) -> list[Note]:
     if not p.holds_raw(p.tr.previous, raw * p.tr.current, "missing-factor"):
         return []
     _, cur_text = p.texts()
-    num, den = sympy.fraction(factor)
-    if num == 1:
-        fix = p.fix_ok(f"{paren(cur_text)}/{denominator(_factor_text(den))}")
-    else:
-        fix = p.fix_ok(f"{paren(text)}*{paren(cur_text)}" if text.startswith("-") else f"{text}*{paren(cur_text)}")
+    fix = p.fix_ok(_times(cur_text, factor))
     return [
         Note(
             "missing-factor",
@@ -112,6 +108,18 @@ def missing_factor(p: Probe) -> list[Note]:
             fix,
         )
     ]
+
+
+def _times(text: str, factor: sympy.Expr) -> str:
+    """``text`` times a monomial, written after it: ``(y - t)*x/beta``, ``beta*x**2*beta**2``."""
+    num, den = sympy.fraction(factor)
+    sign = ""
+    if num.could_extract_minus_sign():
+        sign, num = "-", -num
+    out = paren(text) if num == 1 else f"{paren(text)}*{paren(_factor_text(num))}"
+    if den != 1:
+        out = f"{out}/{denominator(_factor_text(den))}"
+    return sign + (out if not sign or is_simple(out) else f"({out})")
 
 
 def _monomial(expr: sympy.Expr) -> tuple[sympy.Rational, dict[Symbol, int]] | None:
@@ -207,14 +215,25 @@ def wrong_factor(p: Probe) -> list[Note]:
         if len(wrong) != 1 or wrong[0] is None:
             continue
         x, y = wrong[0]
+        if "Derivative(" not in x.text and "diff(" not in x.text and x.span is not None:
+            # the previous step's factor as written is its value: the factor was changed
+            fix = p.fix_ok(replace_span(cur_text, y.span, paren(x.text))) if y.span is not None else None
+            return [Note("wrong-factor", f"the factor {x.text} became {y.text}: keep it as {x.text}", fix)]
         value = _general_value(p, x, y)
         if value is None:
             # the value found at the failing instance is not the factor's value at every
             # instance: name the factor, not a value that is false elsewhere
-            return [Note("wrong-factor", f"the factor {x.text} is wrong: {y.text} is not equal to it")]
+            return [
+                Note(
+                    "wrong-factor",
+                    f"the factor {y.text} is wrong: it is not {x.text} at every size and index value",
+                )
+            ]
         fix = None
         if y.span is not None:
             fix = p.fix_ok(replace_span(cur_text, y.span, paren(value)))
+        if value.replace(" ", "") == x.text.replace(" ", ""):
+            return [Note("wrong-factor", f"the factor {x.text} became {y.text}: keep it as {x.text}", fix)]
         return [Note("wrong-factor", f"the factor {x.text} should be {value}, not {y.text}", fix)]
     return []
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Sequence
+from typing import Any, Iterable, Sequence
 
 import sympy
 from sympy import Symbol
@@ -48,13 +48,12 @@ def trial(
     fa: Compiled,
     fb: Compiled,
     leaves: tuple[Symbol, ...],
-    draws: Sequence[Callable[[random.Random], Any]],
+    points: Iterable[list],
     filters: list[tuple[str, Compiled, Compiled]],
-    rng: random.Random,
     inst: dict,
     count: int,
 ) -> str:
-    """Whether two compiled sides differ at one of ``count`` defined points drawn with ``draws``.
+    """Whether two compiled sides differ at one of ``count`` defined ``points``.
 
     ``DIFFERS`` only with a certified counterexample (:meth:`Engine.verify`);
     ``AGREES`` when no point could be certified as different (a *screen*: callers
@@ -62,10 +61,9 @@ def trial(
     ``UNDEFINED`` when no drawn point had both sides defined.
     """
     defined = 0
-    for _ in range(count * 6):
+    for point in points:
         if defined >= count:
             break
-        point = [draw(rng) for draw in draws]
         if filters and not engine.filters_hold(filters, point):
             continue
         fpoint = _floats(point)

@@ -15,7 +15,7 @@ import itertools
 import operator
 import random
 import re
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import sympy
 from sympy import Symbol
@@ -193,7 +193,22 @@ class Probe:
         """
         s = self.sides_at(inst)
         rng = random.Random(f"{self.engine.seed}|diagnose:{self.ci}:{self.index}:{tag}")
-        return pointwise.trial(self.engine, s.fa, s.fb, s.leaves, s.draws(self.ctx, fixed), s.cfilters, rng, inst, count)
+        draws = s.draws(self.ctx, fixed)
+        # every combination of the other finite-set symbols, as the engine's sampler does
+        finite = [i for i, leaf in enumerate(s.leaves) if leaf not in fixed and self.ctx.domain_of(leaf).is_finite]
+        combos = list(itertools.islice(itertools.product(*(self.ctx.domain_of(s.leaves[i]).values for i in finite)), 65))
+        if len(combos) > 64:
+            combos = [()]
+        count = max(count, len(combos))
+
+        def points() -> Iterator[list]:
+            for n in range(count * 6):
+                point = [draw(rng) for draw in draws]
+                for i, v in zip(finite, combos[n % len(combos)]):
+                    point[i] = v
+                yield point
+
+        return pointwise.trial(self.engine, s.fa, s.fb, s.leaves, points(), s.cfilters, inst, count)
 
     def fixed(self, fixed: dict, tag: str, count: int = limits.SAMPLE_POINTS) -> list[tuple[Any, Any, list]]:
         """Both sides of the failing instance at sampled points where ``fixed`` leaves take set values.
