@@ -461,10 +461,16 @@ class Resolver:
     def derivative(self, e: Derivative, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
         current = e.expr
         current_keep = keep
-        for v in e.variables:
+        variables = list(e.variables)
+        for position, v in enumerate(variables):
             var_name = self.ctx.leaf_name(v)
             is_defined = var_name in self.ctx.definitions
-            inner_keep = current_keep | {var_name} if is_defined else current_keep
+            # The defined names still to differentiate by stay kept, so that
+            # Derivative(F, u, u) takes its second partial with respect to the same u.
+            later = {
+                self.ctx.leaf_name(w) for w in variables[position:] if self.ctx.leaf_name(w) in self.ctx.definitions
+            }
+            inner_keep = current_keep | later
             var_leaf = self.resolve(v, env, inner_keep | {var_name})
             if not isinstance(var_leaf, Symbol):
                 raise ContextError(f"cannot differentiate with respect to {v}")
@@ -488,7 +494,10 @@ class Resolver:
                         f"Differentiate with respect to {names}, or write {e.expr} in terms of {v}"
                     )
             current = sympy.diff(partial, var_leaf)
-            current = self.resolve(current, env, current_keep)
+            following = {
+                self.ctx.leaf_name(w) for w in variables[position + 1 :] if self.ctx.leaf_name(w) in self.ctx.definitions
+            }
+            current = self.resolve(current, env, current_keep | following)
         return current
 
 

@@ -90,7 +90,7 @@ _MUL = frozenset({"cdot", "times", "ast"})
 _CHARS = set("+-*/^_()[]{}|,;.'!:")
 _OPEN = {"(": ")", "[": "]", "\\{": "\\}", "{": "}"}
 _FRACS = frozenset({"frac", "dfrac", "tfrac", "cfrac"})
-_MAX_ORDER = 3
+_MAX_ORDER = limits.MAX_DERIVATIVE_ORDER
 #: Commands that can be a one-token argument (``\frac\alpha2``, ``w^\top``).
 _ONE_TOKEN_COMMANDS = frozenset(GREEK) | {"infty", "partial", "top", "intercal"}
 

@@ -22,6 +22,8 @@ MAX_INT_DIGITS = 200
 MAX_EXPONENT = 1_000
 #: Largest result of a power of two numbers, in decimal digits.
 MAX_POWER_DIGITS = 2_000
+#: Highest order of one derivative: ``Derivative(f, x, x, x, x)``, ``diff(f, x, 4)``.
+MAX_DERIVATIVE_ORDER = 4
 #: Largest argument of factorial/binomial/gamma given as a number.
 MAX_FACTORIAL_ARG = 1_000
 #: Most arguments of one Max/Min, counting the nested Max/Min SymPy flattens into it

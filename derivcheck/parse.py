@@ -471,20 +471,56 @@ class _Builder:
             cls = sympy.Sum if name == "Sum" else sympy.Product
             return cls(body, (make_index(var), lo, hi))
         # Derivative / diff
+        return self.derivative(name, node, names)
+
+    def derivative(self, name: str, node: ast.Call, names: Names) -> sympy.Expr:
+        """``Derivative(f, v, ...)``: a variable may be followed by a count (``diff(f, x, 2)``)
+        or written with it (``Derivative(f, (x, 2))``); any order up to the limit."""
         if len(node.args) < 2:
             raise self.fail(f"write {name}(f, v), the derivative of f with respect to v", node)
-        if len(node.args) > 4:
-            raise self.fail(f"{name} of order more than 3 is not supported", node)
         f = self.build(node.args[0], names)
-        variables = []
+        variables: list[sympy.Expr] = []
+        counted = True  # whether the last variable already has its count
         for arg in node.args[1:]:
-            v = self.build(arg, names)
-            if not isinstance(v, (Symbol, Indexed)):
-                raise self.fail(
-                    f"differentiate with respect to a name such as w or y[k], not {self.segment(arg)!r}", arg
-                )
-            variables.append(v)
+            if isinstance(arg, ast.Constant) and not counted:
+                # a count after a variable: diff(f, x, 2) is the second derivative in x
+                count = self.order(arg)
+                variables.extend([variables[-1]] * (count - 1))
+                counted = True
+                continue
+            if isinstance(arg, ast.Tuple):
+                if len(arg.elts) != 2:
+                    raise self.fail(f"write ({self.segment(arg.elts[0]) if arg.elts else 'v'}, n) for the n-th derivative", arg)
+                v = self.variable(arg.elts[0], names)
+                variables.extend([v] * self.order(arg.elts[1]))
+                counted = True
+            else:
+                variables.append(self.variable(arg, names))
+                counted = False
+            if len(variables) > limits.MAX_DERIVATIVE_ORDER:
+                break
+        if len(variables) > limits.MAX_DERIVATIVE_ORDER:
+            raise self.fail(f"{name} of order more than {limits.MAX_DERIVATIVE_ORDER} is not supported", node)
         return sympy.Derivative(f, *variables, evaluate=False)
+
+    def order(self, node: ast.AST) -> int:
+        """The count of a derivative: a whole number 1..limits.MAX_DERIVATIVE_ORDER written as a literal."""
+        value = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limits.MAX_DERIVATIVE_ORDER:
+            raise self.fail(
+                f"the order of a derivative must be a whole number from 1 to {limits.MAX_DERIVATIVE_ORDER}, "
+                f"not {self.segment(node)!r}",
+                node,
+            )
+        return value
+
+    def variable(self, node: ast.AST, names: Names) -> sympy.Expr:
+        v = self.build(node, names)
+        if not isinstance(v, (Symbol, Indexed)):
+            raise self.fail(
+                f"differentiate with respect to a name such as w or y[k], not {self.segment(node)!r}", node
+            )
+        return v
 
 
 def expression_names(text: str) -> set[str]:

@@ -70,3 +70,51 @@ def test_markdown_answer_without_context_says_to_pass_it(tmp_path: Path) -> None
 def test_shared_undefined_name_case() -> None:
     r = verify_file(SHARED / "undefined_name.yaml")
     assert r.status == "error" and "L" in step_messages(r)
+
+
+# -- 2. higher derivatives, also with respect to a defined name ---------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_second_derivative_of_a_defined_name_four_ways(seed: int) -> None:
+    r = verify_file(DATA / "second_derivative_forms.yaml", seed=seed)
+    assert r.status == "valid", step_messages(r)
+
+
+def test_shared_second_derivative_case() -> None:
+    assert verify_file(SHARED / "second_derivative_defined.yaml").status == "valid"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_second_partial_with_respect_to_a_defined_name_holds_it(seed: int) -> None:
+    # F = sin(u) with u = x**2: d2F/du2 = -sin(u) = -sin(x**2); not -sin(x**2) + 1.
+    # mpmath at u = 0.7: -sin(0.49) = -0.4706...; the wrong side is 1 larger.
+    text = "define:\n  u: x**2\n  F: sin(u)\nsteps:\n  - Derivative(F, u, u)\n  - {}\n"
+    assert statuses(check(text.format("-sin(x**2)"), seed=seed)) == [["start", "proved"]]
+    assert statuses(check(text.format("-sin(x**2) + 1"), seed=seed)) == [["start", "invalid"]]
+
+
+def test_diff_count_is_an_order_not_a_variable() -> None:
+    # d2/dx2 x**5 = 20 x**3; d3/dx3 = 60 x**2 (power rule, twice and three times).
+    assert statuses(check("steps:\n  - diff(x**5, x, 2)\n  - 20*x**3\n")) == [["start", "proved"]]
+    assert statuses(check("steps:\n  - Derivative(x**5, (x, 3))\n  - 60*x**2\n")) == [["start", "proved"]]
+    # mixed: d/dy d/dx (x**2*y**3) = 6*x*y**2, with a count after each variable
+    assert statuses(check("steps:\n  - diff(x**2*y**3, x, 1, y, 1)\n  - 6*x*y**2\n")) == [["start", "proved"]]
+    # d2/dx2 x**5 is not 5 x**4: at x = 1 they are 20 and 5
+    assert statuses(check("steps:\n  - diff(x**5, x, 2)\n  - 5*x**4\n")) == [["start", "invalid"]]
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("diff(x**2, x, 0)", "whole number from 1 to 4"),
+        ("diff(x**2, x, 5)", "whole number from 1 to 4"),
+        ("diff(x**2, x, 1.5)", "whole number"),
+        ("Derivative(x**2, (x, 2, 3))", "(x, n)"),
+        ("diff(x**2, 2)", "with respect to a name"),
+        ("Derivative(x, x, x, x, x, x)", "order more than 4"),
+    ],
+)
+def test_bad_derivative_orders_are_clear_errors(text: str, fragment: str) -> None:
+    r = check(f"steps:\n  - '{text}'\n  - 0\n")
+    assert r.status == "error" and fragment in step_messages(r)
