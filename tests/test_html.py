@@ -404,3 +404,33 @@ def test_verify_page_for_several_files_has_one_section_each() -> None:
     sections = [a for a in dom.tags("section")]
     assert [s["id"] for s in sections] == ["file-1", "file-2"]
     assert "2 files" in dom.all_text
+
+
+# -- class 5: hostile sizes and shapes stay bounded ------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 400 + "x" + ")" * 400,   # deep nesting: the parser or the printer gives up, the page does not
+    "x + " * 1200 + "x",           # longer than any step worth converting
+    "factorial(3000)",             # a 9131-digit number: more MathML than a page should hold
+    "2**2**2**2**2**2",
+])
+def test_pathological_steps_are_shown_bounded(text: str) -> None:
+    out = str(step_mathml(text, latex=False))
+    assert len(out) < 70_000
+    if out.startswith("<code"):
+        assert Dom(out).all_text == " ".join(text.split())
+    else:
+        ET.fromstring(out)  # well-formed MathML
+
+
+def test_page_out_of_time_shows_the_remaining_steps_as_text() -> None:
+    from derivcheck.formats.mathml import page_budget
+
+    with page_budget(0):
+        for text in ("x**2/3", r"\frac{1}{2}", "y(1-y)"):
+            out = str(step_mathml(text))
+            assert out.startswith('<code class="src">') and Dom(out).all_text == text
+    # and outside the spent budget, the same steps are mathematics again (the fallback was not cached)
+    assert str(step_mathml("x**2/3")).startswith("<math")
+    assert str(step_mathml(r"\frac{1}{2}")).startswith("<math")

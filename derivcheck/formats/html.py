@@ -25,7 +25,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..results import ERROR, INVALID, PROVED, START, TESTED, TIMEOUT, UNKNOWN, VALID, ChainResult, Counterexample, FileResult, StepResult
 from . import charts
-from .mathml import code, relation_mathml, step_mathml
+from .mathml import PAGE_SECONDS, code, page_budget, relation_mathml, step_mathml
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -143,8 +143,9 @@ def csp(script: str | None = None) -> str:
     return f"default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src {src}; base-uri 'none'; form-action 'none'"
 
 
-def _render(template: str, **values: Any) -> str:
-    return _environment().get_template(template).render(**values)
+def _render(template: str, budget: float = PAGE_SECONDS, **values: Any) -> str:
+    with page_budget(budget):
+        return _environment().get_template(template).render(**values)
 
 
 # -- verify --format html ------------------------------------------------------------------
@@ -159,7 +160,7 @@ def render_verify(results: list[FileResult]) -> str:
     for r in results:
         s = r.status or file_status(r)
         by_status[s] = by_status.get(s, 0) + 1
-    return _render("verify.html.j2", results=results, counts=counts, by_status=by_status,
+    return _render("verify.html.j2", budget=PAGE_SECONDS * max(1, len(results)), results=results, counts=counts, by_status=by_status,
                    anchors=[f"file-{i + 1}" for i in range(len(results))], hints=[source_hints(r.path) for r in results])
 
 

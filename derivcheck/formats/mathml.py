@@ -16,8 +16,11 @@ text, escaped, in ``<code>``: a hostile step is shown as text, never as markup.
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 from html import escape
 
 from markupsafe import Markup
@@ -26,6 +29,27 @@ from markupsafe import Markup
 MAX_SOURCE = 2000
 #: Longer MathML (a huge expansion) is shown as the source text instead.
 MAX_MATHML = 60_000
+#: Wall-clock limit of one conversion (reading, printing, converting); a normal step takes milliseconds.
+CONVERT_SECONDS = 0.5
+#: Wall-clock limit of the conversions of one page: past it, the page's remaining steps are shown as text.
+PAGE_SECONDS = 3.0
+
+_page_deadline: float | None = None
+
+
+@contextmanager
+def page_budget(seconds: float = PAGE_SECONDS) -> Iterator[None]:
+    """Bound the time one page spends on mathematics: a hostile submission cannot stall the batch's outputs."""
+    global _page_deadline
+    previous, _page_deadline = _page_deadline, time.monotonic() + seconds
+    try:
+        yield
+    finally:
+        _page_deadline = previous
+
+
+def _out_of_time() -> bool:
+    return _page_deadline is not None and time.monotonic() > _page_deadline
 
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 _ELEMENTS = frozenset(
@@ -84,37 +108,50 @@ def _emit(node: ET.Element, out: list[str]) -> None:
 def _convert(tex: str, display: str) -> str:
     from latex2mathml.converter import convert
 
-    return sanitize(convert(tex, display=display))
+    from ..budget import time_limit
+
+    with time_limit(CONVERT_SECONDS):
+        return sanitize(convert(tex, display=display))
+
+
+def latex_mathml(tex: str, display: str = "block") -> Markup:
+    """A LaTeX formula as sanitized MathML, or the escaped source when it cannot be converted."""
+    return code(tex) if _out_of_time() else _latex_mathml(tex, display)
 
 
 @lru_cache(maxsize=4096)
-def latex_mathml(tex: str, display: str = "block") -> Markup:
-    """A LaTeX formula as sanitized MathML, or the escaped source when it cannot be converted."""
+def _latex_mathml(tex: str, display: str) -> Markup:
     if len(tex) > MAX_SOURCE:
         return code(tex)
     try:
         out = _convert(tex, display)
-    except Exception:  # noqa: BLE001 - a converter failure on student input means: show the text
+    except Exception:  # noqa: BLE001 - a converter failure (or timeout) on student input means: show the text
         return code(tex)
     return code(tex) if len(out) > MAX_MATHML else Markup(out)
 
 
+@lru_cache(maxsize=4096)
 def expr_latex(text: str) -> str | None:
     """An expression of the language as LaTeX, via derivcheck's parser; None when it does not parse."""
+    from ..budget import time_limit
     from ..parse import parse_expression
 
     if len(text) > MAX_SOURCE:
         return None
     try:
-        expr = parse_expression(text)
-        return _printer().doprint(expr)
-    except Exception:  # noqa: BLE001 - includes ExpressionError, RecursionError, a printer failure
+        with time_limit(CONVERT_SECONDS):
+            return _printer().doprint(parse_expression(text))
+    except Exception:  # noqa: BLE001 - includes ExpressionError, Timeout, RecursionError, a printer failure
         return None
 
 
-@lru_cache(maxsize=4096)
 def expr_mathml(text: str, display: str = "block") -> Markup:
     """An expression of the language as MathML, or its escaped text when it cannot be read."""
+    return code(text) if _out_of_time() else _expr_mathml(text, display)
+
+
+@lru_cache(maxsize=4096)
+def _expr_mathml(text: str, display: str) -> Markup:
     tex = expr_latex(text)
     if tex is None:
         return code(text)
@@ -138,6 +175,8 @@ def looks_latex(text: str) -> bool:
     """
     if _LATEX_ONLY.search(text):
         return True
+    if _out_of_time():
+        return False
     return expr_latex(text) is None
 
 
@@ -152,13 +191,17 @@ def relation_mathml(text: str, display: str = "block") -> Markup:
     """A claim ``LEFT = RIGHT`` as MathML, or its escaped text."""
     from ..parse import parse_relation
 
-    if len(text) > MAX_SOURCE:
+    if len(text) > MAX_SOURCE or _out_of_time():
         return code(text)
+    from ..budget import time_limit
+
     try:
-        rel = parse_relation(text)
-        p = _printer()
-        sign = {"==": "=", "!=": r"\neq", "<": "<", "<=": r"\leq", ">": ">", ">=": r"\geq"}.get(rel.op, "=")
-        out = _convert(f"{p.doprint(rel.left)} {sign} {p.doprint(rel.right)}", display)
+        with time_limit(CONVERT_SECONDS):
+            rel = parse_relation(text)
+            p = _printer()
+            sign = {"==": "=", "!=": r"\neq", "<": "<", "<=": r"\leq", ">": ">", ">=": r"\geq"}.get(rel.op, "=")
+            tex = f"{p.doprint(rel.left)} {sign} {p.doprint(rel.right)}"
+        out = _convert(tex, display)
     except Exception:  # noqa: BLE001
         return code(text)
     return code(text) if len(out) > MAX_MATHML else Markup(out)
