@@ -174,7 +174,7 @@ class DerivationChecker:
                 if dead is None and new:
                     bad = self.unsatisfiable(conditions, new)
                     if bad is not None:
-                        error = f"{bad[0]} (line {bad[1] or step.line})"
+                        error = f"the given on line {bad[1] or step.line}: {bad[0]}"
                         dead = f"cannot be checked: {error}"
                     elif plan is not None:
                         plan.narrowed_by += [c for c in new if not self.implied(conditions, c)]

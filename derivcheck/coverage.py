@@ -199,7 +199,6 @@ class Reasoner:
         found = Findings()
         try:
             instances = self.instances(exprs, [universe, *regions])
-            self._check_size(instances, [universe, *regions])
             budget = [limits.MAX_COVERAGE_POINTS]
             with time_limit(limits.DEFAULT_TIMEOUT):
                 for inst in instances:
@@ -236,18 +235,6 @@ class Reasoner:
             return bool(allowed)  # which signs an atom can take is not known: assume it can
         cells = self.cells(var, [allowed])
         return any(_inside(cell.rep, allowed) for cell in cells)
-
-    def _check_size(self, instances: list[dict], regions: Sequence[Sequence[Condition]]) -> None:
-        finite: set[str] = set()
-        total = max(len(instances), 1)
-        for conds in regions:
-            for c in conds:
-                for s in c.relation.left.free_symbols | c.relation.right.free_symbols:
-                    if isinstance(s, Symbol) and self.ctx.domain_of(s).is_finite and s.name not in finite:
-                        finite.add(s.name)
-                        total *= len(self.ctx.domain_of(s).values)
-        if total > limits.MAX_COVERAGE_POINTS:  # hostile input: 50 values ** many symbols
-            raise Undecided(f"too many combinations to check coverage ({total} > {limits.MAX_COVERAGE_POINTS})")
 
     # -- cells ---------------------------------------------------------------------------
     def cells(self, var: Var, constraints: Sequence[object]) -> list[Cell]:
@@ -544,8 +531,7 @@ def describe_box(box: Box, found: Findings, ctx: Context) -> str:
         parts.append(describe_instance(box.instance, ctx))
     for var, cell in box.cells.items():
         if isinstance(var, Atom):
-            sign = {-1: "< 0", 0: "= 0", 1: "> 0"}[int(cell.rep)]
-            parts.append(f"{var.expr} {sign}")
+            parts.append(_atom_text(var.expr, {-1: "<", 0: "=", 1: ">"}[int(cell.rep)]))
         elif cell.point or ctx.domain_of(var).kind in ("set", "integer"):
             parts.append(f"{var} = {number(cell.rep)}")
         else:
@@ -576,7 +562,15 @@ def describe_gap(box: Box, ctx: Context) -> str:
     for var, cell in box.cells.items():
         if isinstance(var, Atom):
             if cell.rep == 0:
-                parts.append(f"{var.expr} = 0")
+                parts.append(_atom_text(var.expr, "="))
         elif cell.point or ctx.domain_of(var).kind in ("set", "integer"):
             parts.append(f"{var} = {number(cell.rep)}")
     return ", ".join(parts)
+
+
+def _atom_text(expr: sympy.Expr, op: str) -> str:
+    """``y - x > 0`` written as ``y > x``: positive terms on the left, the rest on the right."""
+    terms = sympy.Add.make_args(expr)
+    pos = [t for t in terms if not t.could_extract_minus_sign()]
+    neg = [-t for t in terms if t.could_extract_minus_sign()]
+    return f"{sympy.Add(*pos)} {op} {sympy.Add(*neg)}"

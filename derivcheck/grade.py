@@ -268,7 +268,11 @@ def score_answer(q: Question, answer: Answer | None, result: FileResult | None, 
         for sd in sides:
             if sd.what == what and sd.status == TIMEOUT:
                 g.review.append(f"the claim's {'left' if what == 'start' else 'right'} side could not be checked in time; no deduction")
-    if result.coverage is not None and not result.coverage.complete:
+    if result.coverage is not None and not result.coverage.complete and not result.coverage.decided:
+        # neither shown nor refuted (conditions relating several symbols): no deduction on a guess
+        g.review.append("whether the cases cover the claim could not be decided; no deduction, worth a look by hand")
+    elif result.coverage is not None and not result.coverage.complete:
+        # also a chain narrowed by a step-level given: it shows the claim only under that given
         example = result.coverage.uncovered[0] if result.coverage.uncovered else ""
         g.deductions.append(Deduction("missing_case", ded["missing_case"] * q.points, f"the cases do not cover the claim: {example} is not covered by any case"))
     total = sum((d.points for d in g.deductions), Fraction(0))

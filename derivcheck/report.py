@@ -77,11 +77,16 @@ def github_lines(results: list[FileResult]) -> list[str]:
                 if s.diagnoses:
                     message = f"step {s.index} {s.status} [{s.diagnoses[0].kind}]: {s.diagnoses[0].message}"
                 lines.append(f"::{level} file={path},line={s.line}::{escape_data(message)}")
-        if r.claim and r.claim.status in (INVALID, ERROR):
+        # a claim that fails only for want of coverage is reported once, as coverage
+        if r.claim and r.claim.status in (INVALID, ERROR) and r.claim.cause != "coverage":
             lines.append(f"::error file={path},line=1::{escape_data('claim: ' + r.claim.message)}")
         if r.claim and r.coverage and not r.coverage.complete:
-            msg = "the cases do not cover the claim: uncovered " + "; ".join(r.coverage.uncovered[:3])
-            lines.append(f"::error file={path},line=1::{escape_data(msg)}")
+            if r.coverage.decided:
+                msg = "the chains do not cover the claim: uncovered " + "; ".join(r.coverage.uncovered[:3])
+                lines.append(f"::error file={path},line=1::{escape_data(msg)}")
+            else:
+                msg = "; ".join(n.message for n in r.coverage.notes if n.kind == "coverage-undecided")
+                lines.append(f"::warning file={path},line=1::{escape_data(msg or 'coverage of the claim is not established')}")
     return lines
 
 
@@ -163,13 +168,17 @@ def render_text(results: list[FileResult], file: IO[str] | None = None, quiet: b
             t = Text("  coverage: ")
             if r.coverage.complete:
                 t.append("complete", style="green")
-                t.append(" — the cases cover every index combination")
+                t.append(" — the chains cover the claim")
+            elif not r.coverage.decided:
+                t.append("not established", style="bold yellow")
             else:
                 t.append("incomplete", style="bold red")
                 t.append(" — not covered: " + "; ".join(r.coverage.uncovered[:4]))
                 if len(r.coverage.uncovered) > 4:
                     t.append(" ...")
             console.print(t)
+            for n in r.coverage.notes:  # coverage-gap, narrowed, coverage-undecided
+                console.print(Text(f"    note [{n.kind}]: {n.message}", style="dim" if n.kind != "coverage-undecided" else "yellow"))
     console.print(Text(summary_line(results), style="bold"))
 
 

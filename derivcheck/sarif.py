@@ -288,7 +288,9 @@ def file_results(r: FileResult, quiet: bool = False) -> list[dict[str, Any]]:
     if r.claim and r.coverage and not r.coverage.complete:
         shown = r.coverage.uncovered[:3]
         more = f" and {len(r.coverage.uncovered) - 3} more" if len(r.coverage.uncovered) > 3 else ""
-        line = key_line(r.path, "cases") if any(c.given for c in r.chains) else key_line(r.path, "steps")
+        # at `cases:`, or at `steps:` for a chain narrowed by a step-level given
+        line = key_line(r.path, "cases")
+        line = line if line > 1 else key_line(r.path, "steps")
         if r.coverage.decided:
             message = "The chains do not cover the claim; not covered: " + "; ".join(shown) + more
             out.append(_result(RULE_BY_KIND["coverage"], "error", message, r.path, line))
