@@ -17,6 +17,7 @@ from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
 
 from . import limits
 from .budget import Timeout, time_limit
+from .functions import kink_diff
 from .domains import REAL, Domain, DomainError, parse_domain
 from .loader import declared_name
 from .model import Scope, Text
@@ -493,7 +494,7 @@ class Resolver:
                         f"which {v} is built from, other than through {v}. "
                         f"Differentiate with respect to {names}, or write {e.expr} in terms of {v}"
                     )
-            current = sympy.diff(partial, var_leaf)
+            current = kink_diff(partial, var_leaf)
             following = {
                 self.ctx.leaf_name(w) for w in variables[position + 1 :] if self.ctx.leaf_name(w) in self.ctx.definitions
             }

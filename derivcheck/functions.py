@@ -153,3 +153,96 @@ CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}
 
 #: Arguments of these functions are bounded before SymPy evaluates them.
 BIG_NUMBER_FUNCTIONS: frozenset[str] = frozenset({"factorial", "binomial", "gamma"})
+
+
+# --- derivatives at kinks (SPEC §4) -----------------------------------------------------
+#
+# Abs, sign, Heaviside, floor, ceiling, Max and Min are differentiable away from their
+# kinks and not at them, whatever SymPy's conventions (sign(0) = 0, Heaviside(0) = 1/2,
+# DiracDelta).  A derivative is a Piecewise with *no otherwise branch*: at a kink no
+# branch holds, so the step is undefined there, never a counterexample.
+
+
+def _kink_free(u: sympy.Expr) -> sympy.Expr:
+    """0 away from u = 0, undefined at it: what d sign(u)/du and d Heaviside(u)/du are."""
+    return sympy.Piecewise((0, sympy.Ne(u, 0)))
+
+
+def _step(u: sympy.Expr) -> sympy.Expr:
+    """d Max(u, 0)/du: 0 for u < 0, 1 for u > 0, undefined at the tie."""
+    return sympy.Piecewise((0, u < 0), (1, u > 0))
+
+
+class _Held(Function):
+    """A kinked function held out of SymPy's own differentiation rules for one ``diff``."""
+
+    original: type = sympy.Function
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real
+
+
+class _AbsHeld(_Held):
+    original = sympy.Abs
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        u = self.args[0]
+        return sympy.Piecewise((-1, u < 0), (1, u > 0))
+
+
+class _SignHeld(_Held):
+    original = sympy.sign
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return _kink_free(self.args[0])
+
+
+class _HeavisideHeld(_Held):
+    original = sympy.Heaviside
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        if argindex != 1:
+            return sympy.Integer(0)
+        return _kink_free(self.args[0])
+
+
+class _FloorHeld(_Held):
+    original = sympy.floor
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        u = self.args[0]
+        return sympy.Piecewise((0, sympy.Ne(sympy.floor(u), u)))  # u not a whole number
+
+
+class _CeilingHeld(_Held):
+    original = sympy.ceiling
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        u = self.args[0]
+        return sympy.Piecewise((0, sympy.Ne(sympy.ceiling(u), u)))
+
+
+_HELD: tuple[type[_Held], ...] = (_AbsHeld, _SignHeld, _HeavisideHeld, _FloorHeld, _CeilingHeld)
+
+
+def kink_diff(expr: sympy.Expr, var: sympy.Symbol) -> sympy.Expr:
+    """``d expr / d var`` with every kink undefined rather than given SymPy's value.
+
+    The kinked functions of ``expr`` are held (so the ones already there keep their
+    meaning, Heaviside(0) = 1/2 included); the Heaviside and DiracDelta that SymPy's
+    rules create (for Max and Min) become Piecewise without an otherwise branch.
+    """
+    hold = {held.original: held for held in _HELD}
+    held = expr
+    for cls, placeholder in hold.items():
+        if held.has(cls):
+            held = held.replace(cls, placeholder)
+    d = sympy.diff(held, var)
+    if d.has(sympy.DiracDelta):
+        d = d.replace(sympy.DiracDelta, lambda u, *order: _kink_free(u))
+    if d.has(sympy.Heaviside):
+        d = d.replace(sympy.Heaviside, lambda u, *rest: _step(u))
+    for placeholder in _HELD:
+        if d.has(placeholder):
+            d = d.replace(placeholder, placeholder.original)
+    return d

@@ -118,3 +118,42 @@ def test_diff_count_is_an_order_not_a_variable() -> None:
 def test_bad_derivative_orders_are_clear_errors(text: str, fragment: str) -> None:
     r = check(f"steps:\n  - '{text}'\n  - 0\n")
     assert r.status == "error" and fragment in step_messages(r)
+
+
+# -- 3. kinks: derivatives of Abs, Max, Min, Heaviside, sign, floor, ceiling ----------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_kinked_derivatives_are_decided_and_valid(seed: int) -> None:
+    r = verify_file(DATA / "kinks.yaml", seed=seed)
+    assert r.status == "valid", step_messages(r)
+    assert all(s[-1] in ("proved", "tested") for s in statuses(r))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        # at x = -1/2: d|x|/dx = -1, not 1
+        ("Derivative(Abs(x), x)", "1"),
+        # at x = -1/2: d Max(x, 0)/dx = 0, not 1
+        ("Derivative(Max(x, 0), x)", "1"),
+        # at x = 1/2 (not a whole number): d floor(x)/dx = 0, not 1
+        ("Derivative(floor(x), x)", "1"),
+        # at x = 1/2: d(x*Heaviside(x))/dx = Heaviside(x) = 1, not x
+        ("Derivative(x*Heaviside(x), x)", "x"),
+    ],
+)
+def test_wrong_kinked_derivatives_are_invalid_away_from_the_kink(seed: int, left: str, right: str) -> None:
+    r = check(f"steps:\n  - '{left}'\n  - '{right}'\n", seed=seed)
+    assert statuses(r) == [["start", "invalid"]], step_messages(r)
+    assert r.chains[0].steps[1].counterexample is not None
+
+
+def test_the_kink_itself_is_never_the_counterexample() -> None:
+    # Derivative(Max(x, 0), x) and Heaviside(x) could only differ at x = 0 (SymPy's
+    # Heaviside(0) = 1/2; the derivative is undefined there):
+    # the pair must not be invalid, at any seed.  Threshold sampling aims at x = 0.
+    for seed in range(6):
+        r = check("steps:\n  - Derivative(Max(x, 0), x)\n  - Heaviside(x)\n", seed=seed)
+        assert statuses(r) == [["start", "tested"]] or statuses(r) == [["start", "proved"]]
