@@ -63,9 +63,11 @@ class Sides:
         ]
         self.by_name = {s.name: s for s in self.leaves}
 
-    def draws(self, ctx: Any, fixed: dict) -> list[Callable[[random.Random], Any]]:
+    def draws(self, ctx: Any, engine: Any, fixed: dict) -> list[Callable[[random.Random], Any]]:
+        """One draw per leaf: ``fixed`` values, else the engine's sampler of the leaf's domain."""
+        sampler = getattr(engine, "_sampler", None)
         return [
-            (lambda rng, v=fixed[s]: v) if s in fixed else ctx.domain_of(s).sample
+            (lambda rng, v=fixed[s]: v) if s in fixed else (sampler(ctx.domain_of(s)) if sampler else ctx.domain_of(s).sample)
             for s in self.leaves
         ]
 
@@ -193,7 +195,7 @@ class Probe:
         """
         s = self.sides_at(inst)
         rng = random.Random(f"{self.engine.seed}|diagnose:{self.ci}:{self.index}:{tag}")
-        draws = s.draws(self.ctx, fixed)
+        draws = s.draws(self.ctx, self.engine, fixed)
         # every combination of the other finite-set symbols, as the engine's sampler does
         finite = [i for i, leaf in enumerate(s.leaves) if leaf not in fixed and self.ctx.domain_of(leaf).is_finite]
         combos = list(itertools.islice(itertools.product(*(self.ctx.domain_of(s.leaves[i]).values for i in finite)), 65))
@@ -218,7 +220,7 @@ class Probe:
         estimating (a ratio), never as evidence.
         """
         s = self.sides_at(self.inst)
-        draws = s.draws(self.ctx, fixed)
+        draws = s.draws(self.ctx, self.engine, fixed)
         rng = random.Random(f"{self.engine.seed}|{self.label(tag)}")
         out: list[tuple[Any, Any, list]] = []
         for _ in range(count * 6):
@@ -426,7 +428,7 @@ class Probe:
         """A proposed corrected step, kept only if it parses and equals the previous step."""
         try:
             expr = self.ctx.parse(text, 0)
-            if self.holds(self.tr.previous, expr, "fix"):
+            if expr == self.tr.previous or self.holds(self.tr.previous, expr, "fix"):
                 return text
         except Timeout:
             raise
