@@ -114,8 +114,19 @@ def subscript_sugar(name: str, names: Names) -> Indexed | None:
     return None
 
 
+#: ``lambda`` (a regularisation weight) is a Python keyword: before ``ast.parse`` it
+#: is renamed to this placeholder of the same length, which no input can spell (names
+#: starting with '__' are refused), and renamed back in the parsed tree.
+_KEYWORD_NAMES = {"__lmb_": "lambda"}
+_KEYWORD_RE = re.compile(r"(?<![A-Za-z0-9_])lambda(?![A-Za-z0-9_])")
+
+
 def _prepare(text: str) -> tuple[str, list[int]]:
-    """Replace ``^`` by ``**``; return the new text and a map to original columns."""
+    """Replace ``^`` by ``**`` and rename ``lambda``; return the new text and a map to original columns."""
+    for placeholder in _KEYWORD_NAMES:
+        if placeholder in text:
+            raise ExpressionError(f"names starting with '__' are not allowed ({placeholder})", text.index(placeholder) + 1, text)
+    text = _KEYWORD_RE.sub("__lmb_", text)
     out: list[str] = []
     cols: list[int] = []
     for i, ch in enumerate(text):
@@ -250,11 +261,16 @@ def _ast_parse(src: str, text: str, cols: list[int]) -> ast.Expression:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return ast.parse(src.strip(), mode="eval")
+            tree = ast.parse(src.strip(), mode="eval")
     except SyntaxError as err:
         raise _syntax_error(text, err, cols) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("expression too deeply nested or too large", None, text) from None
+    if "__lmb_" in src:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in _KEYWORD_NAMES:
+                node.id = _KEYWORD_NAMES[node.id]
+    return tree
 
 
 class _Builder:
@@ -276,8 +292,10 @@ class _Builder:
         return self.cols[min(off, len(self.cols) - 1)] + 1
 
     def segment(self, node: ast.AST) -> str:
-        seg = ast.get_source_segment(self.src, node)
-        return (seg or "").replace("**", "^") if "^" in self.text else (seg or "")
+        seg = ast.get_source_segment(self.src, node) or ""
+        for placeholder, name in _KEYWORD_NAMES.items():
+            seg = seg.replace(placeholder, name)
+        return seg.replace("**", "^") if "^" in self.text else seg
 
     def fail(self, message: str, node: ast.AST) -> ExpressionError:
         return ExpressionError(message, self.column(node), self.text)

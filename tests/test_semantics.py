@@ -157,3 +157,51 @@ def test_the_kink_itself_is_never_the_counterexample() -> None:
     for seed in range(6):
         r = check("steps:\n  - Derivative(Max(x, 0), x)\n  - Heaviside(x)\n", seed=seed)
         assert statuses(r) == [["start", "tested"]] or statuses(r) == [["start", "proved"]]
+
+
+# -- 4. lambda and the Greek names are plain symbols ----------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lambda_as_a_regularisation_weight(seed: int) -> None:
+    r = verify_file(DATA / "ridge_lambda.yaml", seed=seed)
+    assert r.status == "valid", step_messages(r)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_lambda_is_one_symbol_and_a_wrong_step_with_it_is_invalid(seed: int) -> None:
+    # lambda**2 = lambda*lambda (same symbol); lambda*(lambda + 1) is not lambda**2 + 2*lambda:
+    # at lambda = 1 they are 2 and 3.
+    assert statuses(check("steps:\n  - lambda^2\n  - lambda*lambda\n", seed=seed)) == [["start", "proved"]]
+    r = check("steps:\n  - lambda*(lambda + 1)\n  - lambda**2 + 2*lambda\n", seed=seed)
+    assert statuses(r) == [["start", "invalid"]]
+
+
+def test_lambda_in_latex_and_names_containing_it() -> None:
+    # \lambda is the same symbol as lambda; lambda_1 and my_lambda are names of their own:
+    # d(lambda_1*w**2)/dw = 2*lambda_1*w.
+    r = check("steps:\n  - lambda + 1\n  - latex: '\\lambda + 1'\n")
+    assert statuses(r) == [["start", "proved"]]
+    r = check("steps:\n  - Derivative(lambda_1*w**2 + my_lambda, w)\n  - 2*lambda_1*w\n")
+    assert statuses(r) == [["start", "proved"]]
+    r = check("steps:\n  - lambda_1\n  - lambda\n")
+    assert statuses(r) == [["start", "invalid"]]
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("lambda x: x", "cannot read"),
+        ("lambda(x)", "unknown function 'lambda'"),
+        ("__lmb_ + 1", "'__'"),
+    ],
+)
+def test_lambda_is_never_python(text: str, fragment: str) -> None:
+    r = check(f"steps:\n  - '{text}'\n  - 0\n")
+    assert r.status == "error" and fragment in step_messages(r)
+
+
+def test_greek_function_names_alone_are_symbols() -> None:
+    # gamma alone is a symbol, gamma(x) the Gamma function: gamma(5) = 4! = 24.
+    assert statuses(check("steps:\n  - gamma*gamma(5)\n  - 24*gamma\n")) == [["start", "proved"]]
+    assert statuses(check("steps:\n  - alpha + beta\n  - beta + alpha\n")) == [["start", "proved"]]
