@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from grade_bench import KEY, make_class  # noqa: E402
+from grade_bench import KEY, make_class
 
 
 def main() -> None:

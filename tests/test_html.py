@@ -26,7 +26,14 @@ import pytest
 
 from derivcheck.formats import charts
 from derivcheck.formats.html import SourceHints, badge, render_verify, source_hints
-from derivcheck.formats.mathml import expr_mathml, latex_mathml, looks_latex, sanitize, step_mathml, UnsafeMathML
+from derivcheck.formats.mathml import (
+    UnsafeMathML,
+    expr_mathml,
+    latex_mathml,
+    looks_latex,
+    sanitize,
+    step_mathml,
+)
 from derivcheck.gradeout import run_grade, write_outputs
 
 DATA = Path(__file__).parent / "data" / "html"
@@ -80,7 +87,7 @@ def assert_inert(page: str) -> Dom:
             assert not name.startswith("on"), (tag, name)
             assert name not in ("src", "style", "srcset", "formaction"), (tag, name)
             if name == "href":
-                assert not re.match(r"\s*(javascript|data|https?):", value or "", re.I), value
+                assert not re.match(r"\s*(javascript|data|https?):", value or "", re.IGNORECASE), value
     csp = [a["content"] for a in dom.tags("meta") if a.get("http-equiv") == "Content-Security-Policy"]
     assert len(csp) == 1 and "default-src 'none'" in csp[0]
     assert len(dom.scripts) == len(dom.tags("script"))
@@ -170,7 +177,7 @@ def test_converter_output_outside_the_whitelist_falls_back_to_text(tex: str) -> 
 
 def test_sanitized_mathml_uses_only_mathml_core(graded: Path) -> None:
     pages = [p.read_text("utf-8") for p in (graded / "feedback").glob("*.html")]
-    blocks = [m for page in pages for m in re.findall(r"<math .*?</math>", page, flags=re.S)]
+    blocks = [m for page in pages for m in re.findall(r"<math .*?</math>", page, flags=re.DOTALL)]
     assert len(blocks) > 10
     for block in blocks:
         for el in ET.fromstring(block).iter():
@@ -279,8 +286,8 @@ def test_latex_steps_are_shown_as_written(graded: Path) -> None:
     hints = source_hints(DATA / "submissions" / "good.yaml")
     assert hints.lines == frozenset({8, 9})
     page = (graded / "feedback" / "good.html").read_text("utf-8")
-    row = re.search(r'<tr id="q-q2-c1-s2".*?</tr>', page, flags=re.S).group(0)
-    math = ET.fromstring(re.search(r"<math .*?</math>", row, flags=re.S).group(0))
+    row = re.search(r'<tr id="q-q2-c1-s2".*?</tr>', page, flags=re.DOTALL).group(0)
+    math = ET.fromstring(re.search(r"<math .*?</math>", row, flags=re.DOTALL).group(0))
     assert [e.text for e in math.iter() if e.text and e.text.strip()] == ["(", "a", "+", "b", ")", "(", "a", "+", "b", ")"]
     # a Markdown document holds LaTeX steps only; guessing (no source) keeps \frac as LaTeX
     assert source_hints("answer.md").all_latex
@@ -434,3 +441,20 @@ def test_page_out_of_time_shows_the_remaining_steps_as_text() -> None:
     # and outside the spent budget, the same steps are mathematics again (the fallback was not cached)
     assert str(step_mathml("x**2/3")).startswith("<math")
     assert str(step_mathml(r"\frac{1}{2}")).startswith("<math")
+
+
+def test_output_file_holds_what_stdout_would(tmp_path: Path) -> None:
+    # the same seed gives the same report: --output-file must change where it goes, nothing else
+    target = str(DATA / "derivation.yaml")
+    for fmt in ("json", "html", "text"):
+        out = tmp_path / f"report.{fmt}"
+        to_file = subprocess.run([sys.executable, "-m", "derivcheck", "verify", target, "--format", fmt, "--seed", "3", "-o", str(out)],
+                                 capture_output=True, text=True)
+        to_stdout = subprocess.run([sys.executable, "-m", "derivcheck", "verify", target, "--format", fmt, "--seed", "3"],
+                                   capture_output=True, text=True, env={**__import__("os").environ, "NO_COLOR": "1"})
+        assert to_file.returncode == to_stdout.returncode == 1
+        assert to_file.stdout == "" and str(out) in to_file.stderr
+        assert out.read_text("utf-8") == to_stdout.stdout, fmt
+    unwritable = subprocess.run([sys.executable, "-m", "derivcheck", "verify", target, "--format", "html", "-o", str(tmp_path / "no" / "such" / "x.html")],
+                                capture_output=True, text=True)
+    assert unwritable.returncode == 2 and "cannot write the report" in unwritable.stderr and "Traceback" not in unwritable.stderr

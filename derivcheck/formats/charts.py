@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from urllib.parse import quote
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 WIDTH = 560
 
@@ -175,4 +175,4 @@ def page_href(student: str, anchor: str | None = None) -> str:
     return href + ("#" + quote(anchor, safe="") if anchor else "")
 
 
-__all__ = ["Bar", "Bucket", "bars_svg", "buckets", "escape", "histogram_svg", "mean_median", "page_href"]
+__all__ = ["Bar", "Bucket", "bars_svg", "buckets", "histogram_svg", "mean_median", "page_href"]

@@ -13,17 +13,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import __version__
-from ..results import ERROR, INVALID, PROVED, START, TESTED, TIMEOUT, UNKNOWN, VALID, ChainResult, Counterexample, FileResult, StepResult
+from ..results import (
+    ERROR,
+    INVALID,
+    PROVED,
+    START,
+    TESTED,
+    TIMEOUT,
+    UNKNOWN,
+    VALID,
+    FileResult,
+    StepResult,
+)
 from . import charts
 from .mathml import PAGE_SECONDS, code, page_budget, relation_mathml, step_mathml
 
@@ -249,4 +261,4 @@ def render_feedback(key: Any, g: Any) -> str:
                    warnings=[w for w in g.warnings if "Traceback" not in w])
 
 
-__all__ = ["BADGES", "ChainResult", "Counterexample", "Mistake", "badge", "mistakes_by_kind", "render_feedback", "render_report", "render_verify"]
+__all__ = ["BADGES", "Mistake", "SourceHints", "badge", "mistakes_by_kind", "render_feedback", "render_report", "render_verify"]

@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
 from html import escape
 
 from markupsafe import Markup
@@ -53,13 +53,10 @@ def _out_of_time() -> bool:
 
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 _ELEMENTS = frozenset(
-    "math mrow mi mn mo ms mtext mspace msub msup msubsup mfrac msqrt mroot mover munder munderover "
-    "mtable mtr mtd mstyle mpadded mphantom menclose merror semantics".split()
+    ["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror", "semantics"]
 )
 _ATTRIBUTES = frozenset(
-    "display mathvariant stretchy fence separator lspace rspace columnalign rowalign rowspacing columnspacing "
-    "displaystyle scriptlevel linethickness accent accentunder movablelimits form width height depth "
-    "minsize maxsize symmetric largeop notation columnlines rowlines frame".split()
+    ["display", "mathvariant", "stretchy", "fence", "separator", "lspace", "rspace", "columnalign", "rowalign", "rowspacing", "columnspacing", "displaystyle", "scriptlevel", "linethickness", "accent", "accentunder", "movablelimits", "form", "width", "height", "depth", "minsize", "maxsize", "symmetric", "largeop", "notation", "columnlines", "rowlines", "frame"]
 )
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9 .%#+\-]{0,40}$")
 
@@ -85,7 +82,7 @@ def sanitize(mathml: str) -> str:
 
 
 def _emit(node: ET.Element, out: list[str]) -> None:
-    tag = node.tag[len(_NS):] if node.tag.startswith(_NS) else node.tag
+    tag = node.tag.removeprefix(_NS)
     if tag not in _ELEMENTS:
         raise UnsafeMathML(f"element {tag!r}")
     attrs = []
