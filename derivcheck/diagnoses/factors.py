@@ -16,7 +16,7 @@ from sympy import Symbol
 from ..budget import Timeout
 from ..results import INVALID, TESTED, Note
 from .probe import MAX_GROUPINGS, MAX_PIECES, Piece, Probe
-from .text import denominator, is_simple, paren, replace_span
+from .text import denominator, is_simple, paren, replace_span, split_top
 
 #: A missing factor is simple: at most this many symbols, each to a power at most this.
 MAX_FACTOR_SYMBOLS = 3
@@ -116,7 +116,9 @@ def _times(text: str, factor: sympy.Expr) -> str:
     sign = ""
     if num.could_extract_minus_sign():
         sign, num = "-", -num
-    out = paren(text) if num == 1 else f"{paren(text)}*{paren(_factor_text(num))}"
+    # one signed term (``-(x - mu)``) takes a factor without brackets: -a*f == -(a*f)
+    base = text.strip() if len(split_top(text, "+-")) == 1 else f"({text.strip()})"
+    out = base if num == 1 else f"{base}*{paren(_factor_text(num))}"
     if den != 1:
         out = f"{out}/{denominator(_factor_text(den))}"
     return sign + (out if not sign or is_simple(out) else f"({out})")
