@@ -20,6 +20,7 @@ never claims coverage that was not shown).
 from __future__ import annotations
 
 import functools
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
@@ -67,6 +68,7 @@ class Cell:
     point: bool  # a single point of a continuous line (measure zero)
     low: sympy.Expr = -oo
     high: sympy.Expr = oo
+    example: bool = False  # a point of an uncovered open set found by :meth:`Reasoner.witness`
 
 
 @dataclass
@@ -206,7 +208,12 @@ class Reasoner:
                     if u is None:
                         continue
                     boxes = [b for b in (self.box(r, inst) for r in regions) if b is not None]
+                    before = len(found.undecided)
                     _Walk(self, inst, u, boxes, found, budget, strict).run()
+                    if len(found.undecided) > before and not found.significant:
+                        point = self.witness(u, boxes)
+                        if point is not None:  # an open set where no region holds, certified
+                            found.significant.append(Box(dict(inst), point, "significant"))
                     if strict and not found.empty:
                         break
                     if len(found.significant) >= ENOUGH_EXAMPLES:
@@ -216,6 +223,73 @@ class Reasoner:
         except Timeout:
             found.reason = "checking the cases took too long"
         return found
+
+    def witness(self, universe: Constraints, regions: list[Constraints]) -> dict[Var, Cell] | None:
+        """A point inside ``universe`` and outside every region, with a whole neighbourhood.
+
+        Tried at a few simple points (a search, but what it returns is checked
+        exactly): every atom must be a rational function, nonzero at the point, and
+        every continuous coordinate off every end point, so that each condition
+        keeps its truth value nearby and the uncovered set has positive measure.
+        """
+        constraints = [universe, *regions]
+        leaves: set[Symbol] = set()
+        for box in constraints:
+            for var in box:
+                leaves |= var.expr.free_symbols if isinstance(var, Atom) else {var}
+        names = sorted(leaves, key=lambda v: v.name)
+        if not names or len(names) > 4:
+            return None
+        choices = [self._witness_values(v, constraints) for v in names]
+        tried = 0
+        for values in itertools.product(*choices):
+            tried += 1
+            if tried > 2000:
+                return None
+            point = dict(zip(names, values))
+            if not self._generic(point, constraints):
+                continue
+            if self._holds(universe, point) and not any(self._holds(r, point) for r in regions):
+                return {v: Cell(point[v], False, example=True) for v in names}
+        return None
+
+    def _witness_values(self, leaf: Symbol, constraints: list[Constraints]) -> list[sympy.Expr]:
+        domain = self.ctx.domain_of(leaf)
+        if domain.is_finite:
+            return list(domain.values)
+        cuts = [c for box in constraints if leaf in box for c in _endpoints(box[leaf])]  # type: ignore[arg-type]
+        cells = self.cells(leaf, [box[leaf] for box in constraints if leaf in box]) if cuts else []
+        base = [Rational(v, 2) for v in (0, 2, -2, 1, -1, 4, -4, 6, -6, 3, -3)]
+        values = [c.rep for c in cells if not c.point] + [v for v in base if _inside(v, domain_set(domain))]
+        if domain.kind == "integer":
+            values = [v for v in values if v.is_integer]
+        return list(dict.fromkeys(values))[:12]
+
+    def _generic(self, point: dict[Symbol, sympy.Expr], constraints: list[Constraints]) -> bool:
+        for box in constraints:
+            for var in box:
+                if isinstance(var, Atom):
+                    e = var.expr
+                    if not e.is_rational_function(*sorted(e.free_symbols, key=str)):
+                        return False
+                    value = e.xreplace(point)
+                    if not (value.is_number and value.is_finite and value.is_zero is False):
+                        return False
+                elif self.ctx.domain_of(var).kind not in ("set", "integer"):
+                    if any(_compare(point[var], c) == 0 for c in _endpoints(box[var])):  # type: ignore[arg-type]
+                        return False
+        return True
+
+    def _holds(self, box: Constraints, point: dict[Symbol, sympy.Expr]) -> bool:
+        for var, allowed in box.items():
+            if isinstance(var, Atom):
+                value = var.expr.xreplace(point)
+                sign = 1 if value.is_positive else -1 if value.is_negative else 0
+                if sign not in allowed:  # type: ignore[operator]
+                    return False
+            elif not _inside(point[var], allowed):
+                return False
+        return True
 
     def satisfiable(self, conditions: Sequence[Condition], exprs: Sequence[sympy.Expr] = ()) -> bool:
         """Whether some instance and some point satisfy every condition (unsure counts as yes)."""
@@ -532,7 +606,7 @@ def describe_box(box: Box, found: Findings, ctx: Context) -> str:
     for var, cell in box.cells.items():
         if isinstance(var, Atom):
             parts.append(_atom_text(var.expr, {-1: "<", 0: "=", 1: ">"}[int(cell.rep)]))
-        elif cell.point or ctx.domain_of(var).kind in ("set", "integer"):
+        elif cell.point or cell.example or ctx.domain_of(var).kind in ("set", "integer"):
             parts.append(f"{var} = {number(cell.rep)}")
         else:
             closed = [_neighbour_uncovered(box, var, edge, found) for edge in (cell.low, cell.high)]
