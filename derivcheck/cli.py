@@ -103,7 +103,7 @@ def _write_report(results: list, fmt: str, quiet: bool, output_file: Path | None
         try:
             from .formats.html import render_verify
         except ImportError as e:
-            click.echo(f"derivcheck: --format html needs the Python package {e.name!r}: pip install --upgrade derivcheck", err=True)
+            click.echo(f"derivcheck: --format html needs the Python package {e.name!r}: pip install --upgrade derivcheck-cli", err=True)
             sys.exit(EXIT_ERROR)
         text = render_verify(results)
     elif fmt == "json":

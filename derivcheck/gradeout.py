@@ -46,7 +46,7 @@ def write_html(key: Key, grades: list[SubmissionGrade], out: Path) -> list[str]:
         from .formats.html import mistakes_by_kind, render_feedback, render_report
     except ImportError as e:
         return [f"report.html and feedback/*.html not written: the Python package {e.name or 'jinja2'!r} is missing "
-                f"(install it with: pip install --upgrade derivcheck)"]
+                f"(install it with: pip install --upgrade derivcheck-cli)"]
     fb = out / "feedback"
     fb.mkdir(exist_ok=True)
     (out / "report.html").write_text(render_report(key, grades, mistakes_by_kind(common_mistakes(grades))), encoding="utf-8")
