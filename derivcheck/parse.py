@@ -172,6 +172,13 @@ def _check_shape(text: str) -> None:
 
 
 def _syntax_error(text: str, err: SyntaxError, cols: list[int]) -> ExpressionError:
+    m = re.search(r"(?<![A-Za-z0-9_])lambda(?![A-Za-z0-9_])[\w\s,]*:", text)
+    if m:
+        return ExpressionError(
+            "lambda is not part of the expression language ('lambda' alone is a plain symbol)",
+            m.start() + 1,
+            text,
+        )
     m = _IMPLICIT_NUMBER_RE.search(text)
     if m:
         fixed = text[: m.end(1)] + "*" + text[m.start(2) :]
