@@ -458,3 +458,14 @@ def test_output_file_holds_what_stdout_would(tmp_path: Path) -> None:
     unwritable = subprocess.run([sys.executable, "-m", "derivcheck", "verify", target, "--format", "html", "-o", str(tmp_path / "no" / "such" / "x.html")],
                                 capture_output=True, text=True)
     assert unwritable.returncode == 2 and "cannot write the report" in unwritable.stderr and "Traceback" not in unwritable.stderr
+
+
+def test_teaching_example_states_its_expectation() -> None:
+    from derivcheck.api import verify_file
+
+    wrong = verify_file(DATA / "derivation.yaml")  # x**2 -> 2*x: invalid
+    wrong.expect = "invalid"
+    text = Dom(render_verify([wrong])).all_text
+    assert "meant to be" in text and "it is, as expected" in text
+    wrong.expect = "valid"
+    assert "expected valid, got invalid" in Dom(render_verify([wrong])).all_text
