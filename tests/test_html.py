@@ -469,3 +469,16 @@ def test_teaching_example_states_its_expectation() -> None:
     assert "meant to be" in text and "it is, as expected" in text
     wrong.expect = "valid"
     assert "expected valid, got invalid" in Dom(render_verify([wrong])).all_text
+
+
+def test_plain_symbol_e_never_looks_like_eulers_number() -> None:
+    # In expressions `e` is a plain symbol and `E`/exp are Euler's number: e**x and exp(x) are
+    # different functions (at x = 1 with e = 2: 2 against 2.718...), so they must not look alike.
+    def base(text: str) -> str:
+        sup = next(ET.fromstring(str(expr_mathml(text))).iter(MATHML_NS + "msup"))
+        return "".join(sup[0].itertext())
+
+    assert base("exp(x)") == base("E**x") == "e"
+    assert base("e**x") not in ("e", "E") and base("e**x") == "\U0001d5be"  # MATHEMATICAL SANS-SERIF SMALL E
+    # Heaviside's step function is H(x), not SymPy's theta (a symbol students also use)
+    assert "".join(ET.fromstring(str(expr_mathml("Heaviside(x)"))).itertext()).startswith("H(")

@@ -211,6 +211,16 @@ def _printer():  # type: ignore[no-untyped-def]
     from sympy.printing.latex import LatexPrinter
 
     class StepPrinter(LatexPrinter):
+        def _print_Symbol(self, expr, style="plain"):  # type: ignore[no-untyped-def]
+            # `e` is a plain symbol in expressions (E and exp are Euler's number): never show it as Euler's e
+            if expr.name == "e":
+                return r"\mathsf{e}"
+            return super()._print_Symbol(expr, style=style)
+
+        def _print_Heaviside(self, expr, exp=None):  # type: ignore[no-untyped-def]
+            tex = rf"\operatorname{{H}}\left({self._print(expr.args[0])}\right)"
+            return tex if exp is None else rf"{tex}^{{{exp}}}"
+
         def _print_Derivative(self, expr):  # type: ignore[no-untyped-def]
             total = 0
             denominator = []
