@@ -39,9 +39,9 @@ from sympy import Symbol
 
 #: Precisions (decimal digits) tried in turn before a point is given up.
 PRECISIONS = (30, 80, 200, 500)
-#: Largest argument magnitude of exp/sinh/cosh evaluated (exp(2**64) has an
+#: Largest argument magnitude of exp/sinh/cosh evaluated (exp(10**40) has an
 #: exponent mpmath can still hold; beyond it the point is uncertain).
-MAX_EXP_ARG = 2**64
+MAX_EXP_ARG = 10**40
 #: Largest factorial/binomial/gamma argument SymPy may evaluate exactly.
 MAX_EXACT_FACTORIAL = 1000
 

@@ -2,31 +2,38 @@
 
 For every transition the engine instantiates both steps (§5), then
 
-1. looks for a counterexample at sampled points of the declared domains, each
-   candidate re-checked at two higher precisions before it is believed;
+1. screens sampled points (:mod:`sampling`: ordinary values, thresholds, wide
+   magnitudes, every finite-set combination) with Python floats, falling back
+   to mpmath; a clear disagreement is certified at once by interval arithmetic
+   (:mod:`certify`) and is then a counterexample;
 2. tries a symbolic proof, cheapest canonical forms first, ``simplify`` last,
-   splitting finite-set symbols into their values.
+   splitting finite-set symbols into their values;
+3. only when there is no proof, checks every defined point rigorously at
+   escalating precision: float agreement is never evidence of equality.
 
-Both run under the transition's time budget.  ``invalid`` needs a verified
-counterexample, ``proved`` a proof; equal at every sampled point but unproved is
-``tested``; and nothing decided in time is ``timeout``.
+Both run under the transition's time budget.  ``invalid`` needs a certified
+counterexample, ``proved`` a proof; certified agreement at every checkable point
+but no proof is ``tested``; a difference that was seen but could not be
+certified, or nothing decided in time, is ``timeout``.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
+from typing import Sequence
 
+import mpmath
 import sympy
 from sympy import Symbol
 
 from . import limits
 from .budget import Budget, Timeout
+from .certify import AGREE, DIFFER, PRECISIONS, UNCERTAIN, Outcome, compare_at, decide
 from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
-from .numeric import Compiled, as_number, close, float_close
-from .proof import _ATTEMPTS, prove_equal
+from .numeric import Compiled, as_number, close, float_close, relative_close
+from .proof import _ATTEMPTS, _CHEAP, prove_equal, prove_zero
 from .results import (
     INVALID,
     PROVED,
@@ -35,15 +42,30 @@ from .results import (
     Counterexample,
     Note,
 )
+from .sampling import EmptyRegion, Plan, domain_sampler
 
-SCREEN_DPS, CHECK_DPS, CONFIRM_DPS = 30, 80, 150
-SCREEN_TOL, CHECK_TOL = 1e-18, 1e-45
-SPECIAL_VALUES = (0, 1, -1)
-#: Python floats that differ by more than this (relative) make a candidate
-#: counterexample, which is then re-checked at CHECK_DPS and CONFIRM_DPS digits.
+#: Digits of the mpmath screen where floats cannot tell (and of diagnoses' screens).
+SCREEN_DPS = 30
+#: Kept for the diagnoses' screens; verdicts use no tolerance at all.
+SCREEN_TOL = 1e-18
+#: Python floats that differ by more than this (relative, no floor) make a candidate.
 FLOAT_TOL = 1e-9
+#: 30-digit values this close (relative) are treated as float noise: their point
+#: waits for the rigorous check, which runs only when no proof is found.
+NOISE_TOL = 1e-20
+#: Digits at which a difference that cannot be certified is re-checked before it
+#: counts as "seen" (a 30-digit difference can be cancellation noise).
+UNSURE_DPS = 200
+#: A certified difference this small (relative), or one that needed more than
+#: the first precision, looks like cancellation: a cheap proof is tried first.
+CANCELLATION_TOL = 1e-9
+#: Points per instance whose float agreement is checked up to the highest
+#: precision; the others at the second only (the floats agreed to 1e-9, so the
+#: first adds nothing; a difference below 1e-75 relative is then sought at these
+#: points only: a constant offset is everywhere).
+DEEP_POINTS = 3
 #: Share of a transition's remaining budget the symbolic proof may use; the rest
-#: is kept for the precise re-check that an unproved transition needs.
+#: is kept for the rigorous check that an unproved transition needs.
 PROOF_SHARE = 0.8
 
 
@@ -82,6 +104,30 @@ class Transition:
     current_text: str
 
 
+@dataclass
+class Screen:
+    """The sampled points of one transition at one instance, and what they showed."""
+
+    fa: Compiled
+    fb: Compiled
+    leaves: tuple[Symbol, ...]
+    inst: dict
+    a: sympy.Expr
+    b: sympy.Expr
+    defined: int = 0
+    passed: int = 0
+    cex: Counterexample | None = None
+    note: Note | None = None
+    #: points where the floats agreed: certified only if no proof is found
+    pending: list[list[sympy.Expr]] = field(default_factory=list)
+    #: points where the two sides were certified to agree
+    agreed: int = 0
+    #: points where a difference was seen but could not be certified
+    unsure: list[list[sympy.Expr]] = field(default_factory=list)
+    #: pending points checked up to the highest precision so far
+    deep: int = 0
+
+
 class Engine:
     """Compares expressions of one context; caches expansions across transitions."""
 
@@ -92,7 +138,14 @@ class Engine:
         self._resolvers: dict[frozenset, Resolver] = {}
         self._concrete: dict[tuple[sympy.Expr, frozenset], sympy.Expr] = {}
         self._compiled: dict[tuple[sympy.Expr, tuple[Symbol, ...]], Compiled] = {}
-        self._special_values: dict[Domain, tuple[sympy.Integer, ...]] = {}
+        self._plans: dict[tuple, Plan] = {}
+        self._samplers: dict[Domain, object] = {}
+
+    def _sampler(self, domain: Domain):  # type: ignore[no-untyped-def]
+        """A draw function for one domain (the diagnoses sample leaves one at a time)."""
+        if domain not in self._samplers:
+            self._samplers[domain] = domain_sampler(domain)
+        return self._samplers[domain]
 
     # -- expansion ---------------------------------------------------------------------
     def resolver(self, instance: dict[Symbol, sympy.Integer]) -> Resolver:
@@ -126,72 +179,93 @@ class Engine:
     ) -> Verdict:
         """Compare two parsed expressions under conditions, within the time budget."""
         budget = budget or Budget(self.timeout)
-        checked: list[tuple[dict, sympy.Expr, sympy.Expr]] = []
-        pending: list[tuple[dict, sympy.Expr, sympy.Expr, Callable[[], Counterexample | None]]] = []
-        points = 0
+        screens: list[Screen] = []
         notes: list[Note] = []
+        texts = [c.text for c in conditions if c.kind == "filter"]
+
+        def invalid(sc: Screen, cex: Counterexample) -> Verdict:
+            points = sum(s.defined for s in screens)
+            return Verdict(
+                INVALID, "not equal to the previous step " + cex.describe(), points, cex, notes, sc.inst, sc.a, sc.b
+            )
+
+        def timeout() -> Verdict:
+            return Verdict(
+                TIMEOUT, f"no proof or counterexample within {self.timeout:g} s", sum(s.defined for s in screens), notes=notes
+            )
+
         try:
             with budget.enforce():
                 instances = self.ctx.instances([left, right], conditions)
                 if not instances:
-                    return Verdict(PROVED, "no index combination satisfies the conditions", 0)
+                    index = [c for c in conditions if c.kind == "index"]
+                    raise ContextError(
+                        "no index combination satisfies the conditions "
+                        + (", ".join(repr(c.text) for c in index) or "of this step"),
+                        index[0].line if index else None,
+                    )
                 for n, inst in enumerate(instances):
                     a, b, filters = self.sides(left, right, conditions, inst)
                     rng = random.Random(f"{self.seed}|{label}|{n}")
-                    # the 30-digit re-check of float-agreeing points waits until a proof fails
-                    defined, cex, note, precise = self.screen(a, b, filters, rng, inst)
-                    pending.append((inst, a, b, precise))
-                    points += defined
-                    if note and not notes:
-                        notes.append(note)
-                    if cex is not None:
-                        return Verdict(
-                            INVALID,
-                            "not equal to the previous step " + cex.describe(),
-                            points,
-                            cex,
-                            notes,
-                            inst,
-                            a,
-                            b,
-                        )
-                    checked.append((inst, a, b))
+                    sc = self.screen(a, b, filters, rng, inst, texts, budget)
+                    screens.append(sc)
+                    if sc.note and not notes:
+                        notes.append(sc.note)
+                    if sc.cex is not None:
+                        return invalid(sc, sc.cex)
         except Timeout:
-            return Verdict(TIMEOUT, f"no proof or counterexample within {self.timeout:g} s", points, notes=notes)
-        sizes = self.size_phrase([inst for inst, _, _ in checked])
+            return timeout()
+        points = sum(s.defined for s in screens)
+        if texts and not any(s.passed for s in screens):
+            return Verdict(
+                TIMEOUT,
+                "no sample point satisfies the conditions " + ", ".join(repr(t) for t in texts)
+                + ": nothing was checked",
+                0,
+                notes=notes,
+            )
+        sizes = self.size_phrase([s.inst for s in screens])
         if prove:
             try:
                 with budget.enforce(PROOF_SHARE):
                     order = list(range(len(_ATTEMPTS)))
-                    for inst, a, b in checked:
-                        if not prove_equal(a, b, self.ctx, budget, order):
+                    for sc in screens:
+                        if not prove_equal(sc.a, sc.b, self.ctx, budget, order):
                             break
                     else:
                         return Verdict(PROVED, "shown equal symbolically" + sizes, points, notes=notes)
             except Timeout:
                 pass
-        # No proof: the floats agreed at the sampled points, but before calling the
-        # pair equal, check those points at SCREEN_DPS digits as well.
+        # No proof: float agreement is no evidence, so every point is checked rigorously.
         try:
             with budget.enforce():
-                for inst, a, b, precise in pending:
-                    cex = precise()
+                for sc in screens:
+                    cex = self.rigorous(sc, budget)
                     if cex is not None:
-                        return Verdict(
-                            INVALID, "not equal to the previous step " + cex.describe(), points, cex, notes, inst, a, b
-                        )
+                        return invalid(sc, cex)
         except Timeout:
-            return Verdict(TIMEOUT, f"no proof or counterexample within {self.timeout:g} s", points, notes=notes)
-        if not prove:
-            return Verdict(TESTED, f"equal at {points} sampled points", points, notes=notes)
-        if points == 0:
+            return timeout()
+        agreed = sum(s.agreed for s in screens)
+        unsure = next((s for s in screens if s.unsure), None)
+        if unsure is not None:
+            where = self.describe_point(unsure.leaves, unsure.unsure[0], unsure.inst)
             return Verdict(
                 TIMEOUT,
-                "no proof, and no sample point where both sides are defined",
+                f"the steps seem to differ at {where}, but the difference could not be certified"
+                + ("" if not prove else "; no symbolic proof found"),
+                agreed,
+                notes=notes,
+            )
+        if agreed == 0:
+            return Verdict(
+                TIMEOUT,
+                "no proof, and no sample point where both sides are defined and could be checked",
                 0,
                 notes=notes,
             )
-        return Verdict(TESTED, f"equal at {points} sampled points{sizes}; no symbolic proof found", points, notes=notes)
+        if not prove:
+            return Verdict(TESTED, f"equal at {agreed} sampled points", agreed, notes=notes)
+        return Verdict(TESTED, f"equal at {agreed} sampled points{sizes}; no symbolic proof found", agreed, notes=notes)
 
     def size_phrase(self, instances: list[dict[Symbol, sympy.Integer]]) -> str:
         sizes: dict[str, set[int]] = {}
@@ -235,11 +309,25 @@ class Engine:
     ) -> tuple[int, Counterexample | None, Note | None]:
         """Evaluate both sides at sample points; return (#defined points, counterexample, note).
 
-        Every point where both sides are defined is checked at ``SCREEN_DPS``
-        digits (after the float screen of :meth:`screen`).
+        The counterexample, if any, is certified; points where the floats agreed
+        are checked rigorously too.
         """
-        defined, cex, note, precise = self.screen(a, b, filters, rng, inst)
-        return defined, cex if cex is not None else precise(), note
+        sc = self.screen(a, b, filters, rng, inst)
+        cex = sc.cex if sc.cex is not None else self.rigorous(sc)
+        return sc.defined, cex, sc.note
+
+    def plan(self, a: sympy.Expr, b: sympy.Expr, filters: list, leaves: tuple[Symbol, ...], texts: Sequence[str]) -> Plan:
+        key = (a, b, tuple(filters), leaves)
+        if key not in self._plans:
+            domains = [self.ctx.domain_of(s) for s in leaves]
+            try:
+                self._plans[key] = Plan(leaves, domains, [a, b], filters, texts)
+            except EmptyRegion as err:
+                raise ContextError(
+                    f"no value of {err.leaf} in its domain ({self.ctx.domain_of(err.leaf).describe()}) satisfies "
+                    + " and ".join(repr(t) for t in err.conditions)
+                ) from None
+        return self._plans[key]
 
     def screen(
         self,
@@ -248,142 +336,188 @@ class Engine:
         filters: list[tuple[str, sympy.Expr, sympy.Expr]],
         rng: random.Random,
         inst: dict,
-    ) -> tuple[int, Counterexample | None, Note | None, Callable[[], Counterexample | None]]:
-        """The sampling of :meth:`sample`, with Python floats first.
+        texts: Sequence[str] = (),
+        budget: Budget | None = None,
+    ) -> Screen:
+        """Sample both sides with Python floats first (mpmath where floats cannot tell).
 
-        Returns (#defined points, counterexample, note, precise): ``precise()``
-        re-checks at ``SCREEN_DPS`` digits the points where the floats agreed
-        (a difference below float resolution), and returns a verified
-        counterexample or ``None``.  A float disagreement is only a candidate:
-        :meth:`verify` confirms it at high precision (catastrophic cancellation
-        such as ``exp(40) + 1 - exp(40)`` is rejected there).  Where floats cannot
-        tell (domain error, overflow, complex), the point is evaluated with mpmath.
+        A clear disagreement is certified at once (:meth:`certify`); points where
+        the numbers agree wait in ``pending`` for :meth:`rigorous`, which runs only
+        when no proof is found.
         """
         leaves_set: set[Symbol] = set(a.free_symbols) | set(b.free_symbols)
         for _, fl, fr in filters:
             leaves_set |= fl.free_symbols | fr.free_symbols
         leaves = tuple(sorted(leaves_set, key=lambda s: s.name))
-        domains = [self.ctx.domain_of(s) for s in leaves]
-        samplers = [d.sample for d in domains]
+        plan = self.plan(a, b, filters, leaves, texts)
         fa, fb = self.compiled(a, leaves), self.compiled(b, leaves)
         compiled_filters = [
             (op, self.compiled(fl, leaves), self.compiled(fr, leaves)) for op, fl, fr in filters
         ]
+        sc = Screen(fa, fb, leaves, inst, a, b)
         wanted = limits.SAMPLE_POINTS if leaves else 1
-        defined = 0
-        note: Note | None = None
-        first_good: list[sympy.Rational] | None = None
-        agreeing: list[list[sympy.Rational]] = []
 
-        def points() -> Iterable[list[sympy.Rational]]:
-            for _ in range(wanted * 6):
-                if defined >= wanted:
-                    # enough defined points: drawing more (exact SymPy rationals,
-                    # domain checks) was most of the run time and never used
-                    break
-                yield [sample(rng) for sample in samplers]
-            # special values, one leaf at a time, from an ordinary point
-            if first_good is not None:
-                for i, d in enumerate(domains):
-                    for value in self._specials(d):
-                        if first_good[i] != value:
-                            p = list(first_good)
-                            p[i] = value
-                            yield p
-
-        def precise() -> Counterexample | None:
-            for point in agreeing:
-                va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
-                if va is None or vb is None:
-                    continue
-                if not close(va, vb, SCREEN_TOL):
-                    found = self.verify(fa, fb, leaves, point, inst)
-                    if found is not None:
-                        return found
-            return None
-
-        for point in points():
-            if not self.filters_hold(compiled_filters, point):
+        for point in plan.points(rng, wanted, lambda: sc.defined >= wanted):
+            if compiled_filters and not self.filters_hold(compiled_filters, point):
                 continue
+            sc.passed += 1
             fpoint = _floats(point)
             fva = fa.fast(fpoint) if fpoint is not None else None
             fvb = fb.fast(fpoint) if fva is not None else None
             if fva is not None and fvb is not None:
-                if first_good is None:
-                    first_good = point
-                defined += 1
-                if float_close(fva, fvb, FLOAT_TOL):
-                    agreeing.append(point)
+                sc.defined += 1
+                if float_close(fva, fvb, FLOAT_TOL) if fva == 0 or fvb == 0 else relative_close(fva, fvb, FLOAT_TOL):
+                    sc.pending.append(point)
                     continue
-                cex = self.verify(fa, fb, leaves, point, inst)
-                if cex is not None:
-                    return defined, cex, note, lambda: None
+                va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
+            else:
+                va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
+                if va is None and vb is None:
+                    continue
+                if (va is None) != (vb is None):
+                    if sc.note is None:
+                        where = self.describe_point(leaves, point, inst)
+                        which = "the previous step" if va is not None else "this step"
+                        other = "this step is not" if va is not None else "the previous step is not"
+                        sc.note = Note(
+                            "domain-change",
+                            f"the steps are defined on different points: at {where} {which} is defined and {other}",
+                        )
+                    continue
+                sc.defined += 1
+            if va is not None and vb is not None and relative_close(va, vb, NOISE_TOL):
+                sc.pending.append(point)  # float noise, or a difference only a proof failure makes worth certifying
                 continue
-            va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
-            if va is None and vb is None:
-                continue
-            if (va is None) != (vb is None):
-                if note is None:
-                    where = self.describe_point(leaves, point, inst)
-                    which = "the previous step" if va is not None else "this step"
-                    other = "this step is not" if va is not None else "the previous step is not"
-                    note = Note(
-                        "domain-change",
-                        f"the steps are defined on different points: at {where} {which} is defined and {other}",
-                    )
-                continue
-            if first_good is None:
-                first_good = point
-            defined += 1
-            if not close(va, vb, SCREEN_TOL):
-                cex = self.verify(fa, fb, leaves, point, inst)
-                if cex is not None:
-                    return defined, cex, note, lambda: None
-        return defined, None, note, precise
+            cex = self.certify(sc, point, budget, seen=True)
+            if cex is not None:
+                sc.cex = cex
+                return sc
+        return sc
 
-    def _specials(self, domain: Domain) -> tuple[sympy.Integer, ...]:
-        if domain not in self._special_values:
-            self._special_values[domain] = tuple(
-                sympy.Integer(v) for v in SPECIAL_VALUES if domain.contains(sympy.Integer(v))
-            )
-        return self._special_values[domain]
+    def rigorous(self, sc: Screen, budget: Budget | None = None) -> Counterexample | None:
+        """Certify every pending point; a certified difference is a counterexample."""
+        while sc.pending:
+            point = sc.pending.pop(0)
+            deep = sc.deep < DEEP_POINTS
+            sc.deep += deep
+            cex = self.certify(sc, point, budget, seen=False, precisions=PRECISIONS[1:] if deep else PRECISIONS[1:2])
+            if cex is not None:
+                return cex
+        return None
+
+    def certify(
+        self,
+        sc: Screen,
+        point: list[sympy.Expr],
+        budget: Budget | None,
+        seen: bool,
+        precisions: Sequence[int] = PRECISIONS,
+    ) -> Counterexample | None:
+        """Interval arithmetic at escalating precision decides the point.
+
+        ``seen``: the sampled numbers already differed here, so a point that cannot
+        be certified is recorded as an uncertified difference.
+        """
+        outcome = compare_at(sc.fa.interval, sc.fb.interval, point, precisions)
+        if outcome.status == AGREE:
+            sc.agreed += 1
+            return None
+        if outcome.status == UNCERTAIN:
+            if seen and self._still_differs(sc, point):
+                sc.unsure.append(point)
+            return None
+        if outcome.status != DIFFER:
+            return None
+        if _looks_like_cancellation(outcome) and self._cheap_proof(sc.fa, sc.fb, budget):
+            return None
+        return self._counterexample(sc.leaves, point, sc.inst, outcome)
 
     @staticmethod
-    def filters_hold(filters: list[tuple[str, Compiled, Compiled]], point: list[sympy.Rational]) -> bool:
+    def _still_differs(sc: Screen, point: list[sympy.Expr]) -> bool:
+        """An uncertifiable point whose difference survives at high precision (not 30-digit noise)."""
+        va, vb = sc.fa(point, UNSURE_DPS), sc.fb(point, UNSURE_DPS)
+        return va is not None and vb is not None and not relative_close(va, vb, NOISE_TOL)
+
+    def _cheap_proof(self, fa: Compiled, fb: Compiled, budget: Budget | None) -> bool:
+        """A cheap symbolic proof that two sides are equal (a guard against an evaluator bug)."""
+        try:
+            return prove_zero(fa.expr - fb.expr, budget or Budget(self.timeout), attempts=_CHEAP)
+        except Timeout:
+            raise
+        except Exception:  # noqa: BLE001 - a failed attempt proves nothing
+            return False
+
+    @staticmethod
+    def filters_hold(filters: list[tuple[str, Compiled, Compiled]], point: list[sympy.Expr]) -> bool:
+        """Every filter condition holds at ``point``: decided rigorously, no tolerance.
+
+        Floats decide a clear ``<``/``>``; a close call, ``==`` and ``!=`` go to
+        interval arithmetic (exact rationals when needed); undecidable is "no".
+        """
+        fpoint = None
         for op, fl, fr in filters:
-            l, r = fl(point, SCREEN_DPS), fr(point, SCREEN_DPS)
-            if l is None or r is None:
-                return False
-            ok = {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r, "!=": not close(l, r, SCREEN_TOL), "==": close(l, r, SCREEN_TOL)}[op]
-            if not ok:
+            if op in ("<", "<=", ">", ">="):
+                if fpoint is None:
+                    fpoint = _floats(point) or []
+                l = fl.fast(fpoint) if fpoint else None
+                r = fr.fast(fpoint) if l is not None else None
+                if l is not None and r is not None and not relative_close(l, r, 1e-9) and abs(l - r) > 1e-300:
+                    ok = {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r}[op]
+                    if not ok:
+                        return False
+                    continue
+            if decide(op, fl.interval, fr.interval, point) is not True:
                 return False
         return True
 
     def verify(
-        self, fa: Compiled, fb: Compiled, leaves: tuple[Symbol, ...], point: list[sympy.Rational], inst: dict
+        self, fa: Compiled, fb: Compiled, leaves: tuple[Symbol, ...], point: list[sympy.Expr], inst: dict
     ) -> Counterexample | None:
-        """Re-check a candidate at two higher precisions; only a stable difference counts."""
-        a1, b1 = fa(point, CHECK_DPS), fb(point, CHECK_DPS)
-        a2, b2 = fa(point, CONFIRM_DPS), fb(point, CONFIRM_DPS)
-        if None in (a1, b1, a2, b2):
+        """A certified counterexample at ``point``, or ``None`` (agree, undefined or uncertain)."""
+        outcome = compare_at(fa.interval, fb.interval, point)
+        if outcome.status != DIFFER:
             return None
-        if close(a1, b1, CHECK_TOL) or close(a2, b2, CHECK_TOL):
+        if _looks_like_cancellation(outcome) and self._cheap_proof(fa, fb, None):
             return None
-        d1, d2 = a1 - b1, a2 - b2
-        if not close(d1, d2, 1e-30):
-            return None
-        values = {s.name: as_number(v) for s, v in zip(leaves, point)}
+        return self._counterexample(leaves, point, inst, outcome)
+
+    def certainly_differ(self, fa: Compiled, fb: Compiled, point: list[sympy.Expr]) -> bool:
+        """Whether the two compiled sides are certified to differ at ``point``."""
+        return compare_at(fa.interval, fb.interval, point).status == DIFFER
+
+    @staticmethod
+    def _counterexample(leaves: tuple[Symbol, ...], point: list[sympy.Expr], inst: dict, outcome: Outcome) -> Counterexample:
+        values = {s.name: _exactish(v) for s, v in zip(leaves, point)}
         for sym, v in sorted(inst.items(), key=lambda kv: kv[0].name):
             values.setdefault(sym.name, int(v))
-        return Counterexample(values, float(a2), float(b2))
+        left, right = outcome.midpoints()
+        return Counterexample(values, left, right)
 
-    def describe_point(self, leaves: tuple[Symbol, ...], point: list[sympy.Rational], inst: dict) -> str:
+    def describe_point(self, leaves: tuple[Symbol, ...], point: list[sympy.Expr], inst: dict) -> str:
         parts = [f"{s.name} = {v}" for s, v in zip(leaves, point)]
         parts += [f"{s.name} = {v}" for s, v in sorted(inst.items(), key=lambda kv: kv[0].name)]
         return ", ".join(parts) if parts else "every point"
 
 
 # -- sampling helpers --------------------------------------------------------------------
+
+
+def _looks_like_cancellation(outcome: Outcome) -> bool:
+    """A difference that needed more than the first precision, or is tiny relative to the values."""
+    if outcome.dps > PRECISIONS[0]:
+        return True
+    left, right = outcome.midpoints()
+    try:
+        return abs(left - right) <= CANCELLATION_TOL * max(abs(left), abs(right))
+    except (OverflowError, ValueError):
+        return True
+
+
+def _exactish(v: sympy.Expr) -> object:
+    """A point value for reports: a number when it is rational, else its exact form (sqrt(2))."""
+    if v.is_Rational:
+        return as_number(mpmath.mpf(int(v.p)) / int(v.q))
+    return str(v)
 
 
 def _floats(point: Sequence[sympy.Expr]) -> list[float] | None:

@@ -15,6 +15,7 @@ import mpmath
 import sympy
 from sympy import Heaviside, Piecewise, Symbol
 
+from .certify import IntervalProgram
 from .functions import to_elementary
 
 Value = Any  # an mpmath mpf
@@ -47,6 +48,7 @@ class Compiled:
         self.leaves = list(leaves)
         self._float_fn: Callable[..., Any] | None | bool = None  # None: not built yet; False: unusable
         self._mp_fn: Callable[..., Any] | None = None  # built on first use: most points never need mpmath
+        self._interval: IntervalProgram | None = None
         if self.expr.is_number:
             self._const = self.expr
             self._fn: Callable[..., Any] | None = None
@@ -66,11 +68,18 @@ class Compiled:
                     value = self._const.evalf(dps + 5)  # type: ignore[union-attr]
                     value = mpmath.mpmathify(complex(value)) if not value.is_real else mpmath.mpf(str(value))
                 else:
-                    args = [mpmath.mpf(int(p.p)) / int(p.q) for p in point]
+                    args = [to_mpf(p, dps) for p in point]
                     value = self._fn(*args)
-            except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError):
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError, AttributeError):
                 return None
             return real_or_none(value)
+
+    @property
+    def interval(self) -> IntervalProgram:
+        """The same expression compiled for rigorous interval evaluation (built on first use)."""
+        if self._interval is None:
+            self._interval = IntervalProgram(self.expr, self.leaves)
+        return self._interval
 
     def fast(self, fpoint: Sequence[float]) -> float | None:
         """The value in Python floats, or ``None`` when floats cannot tell."""
@@ -168,13 +177,33 @@ def real_or_none(value: Any) -> Value | None:
     return value
 
 
+def to_mpf(value: sympy.Expr, dps: int) -> Value:
+    """An exact point value as an mpmath number: a rational exactly divided, else evaluated."""
+    if value.is_Rational:
+        return mpmath.mpf(int(value.p)) / int(value.q)
+    return mpmath.mpf(value.evalf(dps + 10))
+
+
+def relative_close(a: Any, b: Any, tol: float) -> bool:
+    """Equal up to ``tol`` relative to the larger magnitude, with no absolute floor.
+
+    ``1e-30`` and ``2e-30`` are not close; only exactly equal zeros are.
+    Floats or mpmath numbers alike.
+    """
+    return abs(a - b) <= tol * max(abs(a), abs(b))
+
+
 def float_close(a: float, b: float, tol: float) -> bool:
     """:func:`close` for Python floats."""
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
 
 def close(a: Value, b: Value, tol: float) -> bool:
-    """Equal up to ``tol`` relative to the larger magnitude (at least 1)."""
+    """Equal up to ``tol`` relative to the larger magnitude (at least 1).
+
+    Kept for the diagnoses' screens only; verdicts use :func:`relative_close` and
+    :mod:`certify`, which have no absolute floor.
+    """
     scale = max(mpmath.mpf(1), abs(a), abs(b))
     return abs(a - b) <= tol * scale
 
