@@ -482,3 +482,15 @@ def test_plain_symbol_e_never_looks_like_eulers_number() -> None:
     assert base("e**x") not in ("e", "E") and base("e**x") == "\U0001d5be"  # MATHEMATICAL SANS-SERIF SMALL E
     # Heaviside's step function is H(x), not SymPy's theta (a symbol students also use)
     assert "".join(ET.fromstring(str(expr_mathml("Heaviside(x)"))).itertext()).startswith("H(")
+
+
+def test_source_hints_follow_the_yaml_keys(tmp_path: Path) -> None:
+    from derivcheck.results import StepResult
+
+    src = tmp_path / "d.yaml"
+    src.write_text("symbols: {x: real}\nsteps:\n  - latex: >-\n      x^2\n  - expr: x**2\n  - {latex: 'x x'}\n  - x*x\n", encoding="utf-8")
+    hints = source_hints(src)
+    assert hints.lines == frozenset({3, 6})
+    assert [hints.is_latex(StepResult(i, line, text, "start")) for i, (line, text) in
+            enumerate([(3, "x^2"), (5, "x**2"), (6, "x x"), (7, "x*x"), (7, r"\frac{x}{1}")], start=1)] == [True, False, True, False, True]
+    assert source_hints(tmp_path / "missing.yaml").lines is None

@@ -37,7 +37,7 @@ from ..results import (
     StepResult,
 )
 from . import charts
-from .mathml import PAGE_SECONDS, code, page_budget, relation_mathml, step_mathml
+from .mathml import LATEX_ONLY, PAGE_SECONDS, code, page_budget, relation_mathml, step_mathml
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -108,7 +108,8 @@ class SourceHints:
             return True
         if self.lines is None:
             return None
-        return step.line in self.lines
+        # a backslash or a brace never occurs in an expression: LaTeX whatever the line says
+        return step.line in self.lines or bool(LATEX_ONLY.search(step.expr))
 
 
 def source_hints(path: str | Path | None) -> SourceHints:

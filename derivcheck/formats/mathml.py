@@ -160,7 +160,7 @@ def _expr_mathml(text: str, display: str) -> Markup:
 
 
 #: Characters that occur in LaTeX and never in the expression language.
-_LATEX_ONLY = re.compile(r"[\\{}&$]")
+LATEX_ONLY = re.compile(r"[\\{}&$]")
 
 
 def looks_latex(text: str) -> bool:
@@ -170,7 +170,7 @@ def looks_latex(text: str) -> bool:
     parser reads is an expression; anything else (``y(1-y)``, ``2x``) is treated as
     LaTeX, which shows it as written.
     """
-    if _LATEX_ONLY.search(text):
+    if LATEX_ONLY.search(text):
         return True
     if _out_of_time():
         return False
