@@ -1,8 +1,8 @@
 """Charts as inline SVG: score distributions and mistake counts.
 
 A small module of our own rather than matplotlib: two chart shapes are needed, the
-page must stay self-contained and light, and matplotlib's import alone costs about a
-second per run and tens of megabytes of install.  Every chart carries a ``<title>``
+page must stay self-contained and light, and matplotlib would bring NumPy, compiled
+extensions and a font cache for two kinds of bar chart.  Every chart carries a ``<title>``
 and a ``<desc>`` (referenced by ``aria-labelledby``) that say in words what it shows;
 the pages also print the numbers as a table beside each chart.
 """
