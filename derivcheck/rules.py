@@ -57,8 +57,9 @@ RULES: tuple[RuleDoc, ...] = (
         "missing-factor",
         "the step equals the previous one times a simple factor of the symbols in play, left out",
         "The ratio previous/this step is simplified at the failing index combination and kept "
-        "only when it is a simple monomial: a rational coefficient times powers of at most three "
-        "symbols (tau, 1/tau, x_j, 2*x, beta**2), written with the file's general names (x[k], "
+        "only when it is a simple monomial or the reciprocal of one: a rational coefficient times "
+        "powers of at most three symbols, all positive or all negative (tau, 1/tau, x_j, 2*x, "
+        "beta**2; not x/w, which is a factor replaced), written with the file's general names (x[k], "
         "never x[2]). It is then tested at every index combination: previous == factor * this "
         "step. Not given when sign-error, constant-factor, reciprocal or extra-derivative already explain the step.",
         "- (y - t)*x/beta\n- (y - t)*x            # missing-factor: a factor 1/beta is missing",

@@ -67,8 +67,9 @@ def missing_factor(p: Probe) -> list[Note]:
     """The step is the previous one without a simple factor of the symbols in play.
 
     The candidate is previous/this step at the failing instance, simplified; it is
-    kept only when it is a monomial (a rational coefficient times powers of
-    symbols, possibly negative: ``tau``, ``1/tau``, ``2*x``, ``beta**2``), written
+    kept only when it is a monomial or the reciprocal of one (a rational
+    coefficient times powers of symbols, all positive or all negative: ``tau``,
+    ``1/tau``, ``2*x``, ``beta**2``; not ``x/w``, a factor replaced), written
     with the file's general names (``x[k]``, never ``x[2]``), and then tested:
     previous == factor * this step, at every instance.
     """
@@ -125,7 +126,7 @@ def _times(text: str, factor: sympy.Expr) -> str:
 
 
 def _monomial(expr: sympy.Expr) -> tuple[sympy.Rational, dict[Symbol, int]] | None:
-    """``expr`` as (coefficient, {symbol: power}) when it is a simple monomial with a symbol in it."""
+    """``expr`` as (coefficient, {symbol: power}) when it is a simple monomial, or the reciprocal of one."""
     coeff, rest = expr.as_coeff_Mul()
     if not coeff.is_Rational or coeff == 0 or rest == 1:
         return None
@@ -138,6 +139,8 @@ def _monomial(expr: sympy.Expr) -> tuple[sympy.Rational, dict[Symbol, int]] | No
         powers[base] = int(e)
     if not 0 < len(powers) <= MAX_FACTOR_SYMBOLS:
         return None
+    if len({e > 0 for e in powers.values()}) > 1:
+        return None  # x/w is a factor replaced (wrong-factor), not one left out
     return coeff, powers
 
 

@@ -79,6 +79,7 @@ def test_missing_indexed_factor_in_general_form(seed: int) -> None:
         "missing_factor_not_monomial.yaml",  # the missing factor is 1 - sigma(w*x)
         "missing_factor_summed_element.yaml",  # x[2] at K = 2, x[2]*x[3] at K = 3
         "dropped_two_terms_at_k3.yaml",  # a sum, not a product
+        "missing_factor_replaced.yaml",  # x/w: the factor x replaced by w
     ],
 )
 def test_no_missing_factor_when_none_is_simple(name: str) -> None:
