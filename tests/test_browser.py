@@ -15,6 +15,7 @@ Chromium: ``apt-get install -y chromium`` (``.ci/run`` does it); without it the 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -53,8 +54,12 @@ class Browser:
         self._from_chrome, from_chrome_w = os.pipe()
 
         def fds() -> None:  # the browser reads commands on fd 3 and writes replies on fd 4
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
+            # move both ends above 4 first: a pipe end may itself be fd 3 or 4, and dup2 onto
+            # itself would keep its close-on-exec flag
+            r = fcntl.fcntl(to_chrome_r, fcntl.F_DUPFD, 10)
+            w = fcntl.fcntl(from_chrome_w, fcntl.F_DUPFD, 10)
+            os.dup2(r, 3)
+            os.dup2(w, 4)
 
         self.proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={profile}", "about:blank"], preexec_fn=fds, close_fds=False,
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
