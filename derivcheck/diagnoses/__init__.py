@@ -19,7 +19,8 @@ the chain: the step after a slip gets ``after-slip`` alone.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..budget import Budget
 from ..results import INVALID, ChainResult, Note

@@ -10,7 +10,7 @@ message lists them ("holds when t = 1 or u = 1"), and says nothing of "only".
 from __future__ import annotations
 
 import itertools
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 from sympy import Symbol
@@ -93,8 +93,8 @@ def special_case(p: Probe) -> list[Note]:
         build = _substituted(name, v)
         if not p.each_instance(build, "special-confirm"):
             return []  # the screen's agreement is not confirmed: say nothing
-        zero_a = p.each_instance(lambda s: (build(s)[0], sympy.Integer(0)), "special-zero")
-        zero_b = zero_a and p.each_instance(lambda s: (build(s)[1], sympy.Integer(0)), "special-zero")
+        zero_a = p.each_instance(lambda s, f=build: (f(s)[0], sympy.Integer(0)), "special-zero")
+        zero_b = zero_a and p.each_instance(lambda s, f=build: (f(s)[1], sympy.Integer(0)), "special-zero")
         (trivial if zero_b else substantive).append((name, v))
     if not substantive or len(substantive) > MAX_SPECIAL:
         return []

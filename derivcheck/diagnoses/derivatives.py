@@ -11,6 +11,7 @@ each symbol a derivative of the chain is taken with respect to) are tested at ev
 from __future__ import annotations
 
 import sympy
+
 from ..context import ContextError, substitutions
 from ..results import Note
 from .probe import MAX_PIECES, Piece, Probe

@@ -7,7 +7,7 @@ product as written) and then tested at every instance with :meth:`Probe.holds`.
 from __future__ import annotations
 
 import itertools
-from typing import Iterator
+from collections.abc import Iterator
 
 import mpmath
 import sympy

@@ -15,7 +15,8 @@ import itertools
 import operator
 import random
 import re
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import sympy
 from sympy import Symbol
@@ -48,7 +49,7 @@ class Piece:
 class Sides:
     """Both steps concrete at one instance, compiled over their leaves, with the filters."""
 
-    def __init__(self, probe: "Probe", inst: dict) -> None:
+    def __init__(self, probe: Probe, inst: dict) -> None:
         engine = probe.engine
         self.inst = inst
         self.a, self.b, self.filters = engine.sides(probe.tr.previous, probe.tr.current, probe.conditions, inst)
@@ -97,7 +98,7 @@ class Probe:
         self.found: list[Note] = []
 
     # running rules
-    def run(self, rule: Callable[["Probe"], list[Note]]) -> list[Note]:
+    def run(self, rule: Callable[[Probe], list[Note]]) -> list[Note]:
         seconds = min(self.total.remaining(), self.engine.timeout * RULE_SHARE)
         if seconds <= 0:
             return []
@@ -158,7 +159,7 @@ class Probe:
             return self.holds(left, right, tag)
         except ContextError:
             return False
-        except Exception as err:  # noqa: BLE001 - SideError: the candidate cannot be evaluated
+        except Exception as err:
             if type(err).__name__ == "SideError":
                 return False
             raise

@@ -8,9 +8,9 @@ at 60 digits from formulas written out by hand in the test.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 import mpmath
 
@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SEEDS = (0, 1, 7)
 
 
-@lru_cache(maxsize=None)
+@cache
 def run_file(path: str, seed: int = 0) -> FileResult:
     p = Path(path)
     if not p.is_absolute():

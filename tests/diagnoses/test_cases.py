@@ -30,7 +30,7 @@ def test_two_values_listed_without_only(seed: int) -> None:
 
 
 def test_two_values_truth() -> None:
-    step = lambda x, t, u: x * (t + u - t * u)  # noqa: E731
+    step = lambda x, t, u: x * (t + u - t * u)
     for t, u, holds in (("1", "0", True), ("0", "1", True), ("0", "0", False)):
         prev = mp_at(step, x="7/3", t=t, u=u)
         assert mp_equal(prev, mp_at(lambda x: x, x="7/3")) is holds

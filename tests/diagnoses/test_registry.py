@@ -11,7 +11,16 @@ from derivcheck import grade as G
 from derivcheck.cli import main
 from derivcheck.gradekey import Answer, load_key
 from derivcheck.gradeout import common_mistakes
-from derivcheck.results import INVALID, PROVED, START, ChainResult, ClaimResult, FileResult, Note, StepResult
+from derivcheck.results import (
+    INVALID,
+    PROVED,
+    START,
+    ChainResult,
+    ClaimResult,
+    FileResult,
+    Note,
+    StepResult,
+)
 from derivcheck.rules import KINDS
 from derivcheck.sarif import RULE_BY_KIND, sarif_log
 

@@ -27,7 +27,7 @@ def test_last_term_truth_at_two_sizes() -> None:
     # independent check of the fixture's claim: Sum_{m<=K} z_m - Sum_{m<=K-1} z_m = z_K
     z = {1: "3/7", 2: "-5/3", 3: "11/2"}
     for K in (2, 3):
-        def diff(**v):
+        def diff(K: int = K, **v):
             return sum(v[f"z{m}"] for m in range(1, K + 1)) - sum(v[f"z{m}"] for m in range(1, K))
         d = mp_at(diff, **{f"z{m}": z[m] for m in range(1, K + 1)})
         assert mp_equal(d, mp_at(lambda **v: v["zK"], zK=z[K]))
