@@ -194,7 +194,7 @@ def _exact_difference(left: "IntervalProgram", right: "IntervalProgram", point: 
     except (Undefined, Uncertain):
         return None
     d = a - b
-    return (d > 0) - (d < 0)
+    return int(bool(d > 0)) - int(bool(d < 0))  # SymPy booleans do not subtract
 
 
 # -- interval evaluation -----------------------------------------------------------------

@@ -142,6 +142,8 @@ class DerivationChecker:
         for s in sorted(names, key=lambda s: s.name):
             if s.name in self.ctx.index_size:
                 parts.append(f"{s} ranges over 1..{self.ctx.index_size[s.name]}")
+            elif s.name in self.ctx.sizes:
+                parts.append(f"{s} is checked at {', '.join(map(str, self.ctx.sizes[s.name]))}")
             elif s.name not in self.ctx.sizes and self.ctx.domain_of(s).kind != "real":
                 parts.append(f"{s} is declared {self.ctx.domain_of(s).describe()}")
         return f" ({'; '.join(parts)})" if parts else ""

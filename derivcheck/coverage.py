@@ -155,7 +155,8 @@ class Reasoner:
                     elif not condition_holds(_relation(_negate(op), left, right), {s: v}):
                         raise Undecided(f"cannot decide {c.text!r} at {s} = {v}")
                 return s, sympy.FiniteSet(*allowed)
-            solved = _solve_univariate(op, h, s)
+            plain = _unfold(h)
+            solved = _solve_univariate(op, plain, s) if _solvable(plain) else None
             if solved is not None:
                 return s, solved
         return _atom(op, h)
@@ -269,11 +270,10 @@ class Reasoner:
         for box in constraints:
             for var in box:
                 if isinstance(var, Atom):
-                    e = var.expr
-                    if not e.is_rational_function(*sorted(e.free_symbols, key=str)):
-                        return False
-                    value = e.xreplace(point)
+                    value = var.expr.xreplace(point)
                     if not (value.is_number and value.is_finite and value.is_zero is False):
+                        return False
+                    if not _continuous_at(var.expr, point):
                         return False
                 elif self.ctx.domain_of(var).kind not in ("set", "integer"):
                     if any(_compare(point[var], c) == 0 for c in _endpoints(box[var])):  # type: ignore[arg-type]
@@ -454,7 +454,52 @@ def _solve_univariate(op: str, h: sympy.Expr, s: Symbol) -> sympy.Set | None:
         return None
     except Exception:  # noqa: BLE001 - SymPy's solvers raise many kinds; unsolved is a fine answer
         return None
-    return got if _plain(got) else None
+    got = got.xreplace({x: s}) if x in got.free_symbols else got
+    if not _plain(got) or not _agrees(op, h, s, got):
+        return None
+    return got
+
+
+#: functions whose univariate relations SymPy solves completely on the real line;
+#: periodic ones are not among them (solveset answers sin(x) > 1/2 with one period)
+_SOLVABLE = (sympy.exp, sympy.log, sympy.Abs)
+
+
+def _unfold(h: sympy.Expr) -> sympy.Expr:
+    """sigma and softplus written with exp and log, which the solver knows."""
+    from .functions import sigmoid, softplus
+
+    return h.replace(lambda e: isinstance(e, (sigmoid, softplus)), lambda e: e.rewrite(sympy.exp))
+
+
+def _solvable(h: sympy.Expr) -> bool:
+    return all(isinstance(f, _SOLVABLE) for f in h.atoms(sympy.Function))
+
+
+def _agrees(op: str, h: sympy.Expr, s: Symbol, solved: sympy.Set) -> bool:
+    """A second look at a solved set: inside and outside, at every end point and between."""
+    points = _sorted_unique(_endpoints(solved))
+    bounds = [-oo, *points, oo]
+    reps = list(points)
+    for lo, hi in zip(bounds, bounds[1:]):
+        rep = _between(lo, hi)
+        if rep is not None:
+            reps.append(rep)
+    for rep in reps:
+        try:
+            inside = _inside(rep, solved)
+        except Undecided:
+            return False
+        value = h.xreplace({s: rep})
+        truth = condition_holds(_relation(op, value, sympy.Integer(0)), {})
+        if not truth and not condition_holds(_relation(_negate(op), value, sympy.Integer(0)), {}):
+            # undefined there (log of a negative number): then it must lie outside
+            if inside or value.is_extended_real:
+                return False
+            continue
+        if truth != inside:
+            return False
+    return True
 
 
 def _plain(st: sympy.Set) -> bool:
@@ -648,3 +693,45 @@ def _atom_text(expr: sympy.Expr, op: str) -> str:
     pos = [t for t in terms if not t.could_extract_minus_sign()]
     neg = [-t for t in terms if t.could_extract_minus_sign()]
     return f"{sympy.Add(*pos)} {op} {sympy.Add(*neg)}"
+
+
+#: continuous wherever they are real and finite
+_CONTINUOUS = (
+    sympy.exp, sympy.sin, sympy.cos, sympy.atan, sympy.sinh, sympy.cosh, sympy.tanh, sympy.asinh,
+    sympy.Abs, sympy.Max, sympy.Min, sympy.erf, sympy.log, sympy.tan, sympy.asin, sympy.acos,
+)
+
+
+def _continuous_at(expr: sympy.Expr, point: dict[Symbol, sympy.Expr]) -> bool:
+    """Is ``expr`` continuous at ``point``? Composed of functions continuous there (sound, not complete).
+
+    Every subexpression must be real and finite at the point; a power with a
+    non-integer exponent needs a positive base, and logarithms, ``tan``, ``asin``
+    and ``acos`` are continuous wherever they are finite and real (their
+    arguments are then inside the open domain or, for asin/acos, need a margin).
+    """
+    for node in sympy.preorder_traversal(expr):
+        if not node.free_symbols:
+            continue
+        if isinstance(node, (sympy.Symbol, sympy.Add, sympy.Mul)):
+            pass
+        elif isinstance(node, sympy.Pow):
+            exponent = node.exp
+            if exponent.free_symbols or not exponent.is_integer:
+                base = node.base.xreplace(point)
+                if not (base.is_number and base.is_positive):
+                    return False
+        elif isinstance(node, (sympy.asin, sympy.acos)):
+            arg = node.args[0].xreplace(point)
+            if not (arg.is_number and abs(arg) < 1):
+                return False
+        elif isinstance(node, sympy.log):
+            arg = node.args[0].xreplace(point)
+            if not (arg.is_number and arg.is_positive):
+                return False
+        elif not isinstance(node, _CONTINUOUS):
+            return False
+        value = node.xreplace(point)
+        if not (value.is_number and value.is_finite and value.is_extended_real):
+            return False
+    return True

@@ -255,7 +255,7 @@ def test_grading_does_not_deduct_for_undecided_coverage(tmp_path: Path) -> None:
     from derivcheck.gradekey import load_key
 
     (tmp_path / "key.yaml").write_text("assignment: T\nquestions:\n  q1:\n    points: 10\n    claim: x + y = y + x\n")
-    (tmp_path / "s.yaml").write_text("answers:\n  q1:\n    cases:\n      - given: sin(x) > y\n        steps: [x + y, y + x]\n")
+    (tmp_path / "s.yaml").write_text("answers:\n  q1:\n    cases:\n      - given: floor(x) > y\n        steps: [x + y, y + x]\n")
     g = G.grade_submission("s", tmp_path / "s.yaml", load_key(tmp_path / "key.yaml"))
     q = g.questions["q1"]
     assert q.deductions == [] and any("could not be decided" in r for r in q.review)

@@ -13,6 +13,7 @@ import textwrap
 from fractions import Fraction
 from pathlib import Path
 
+import mpmath
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -121,9 +122,25 @@ def test_half_plane_is_never_called_covered() -> None:
     assert not x > y
 
 
-def test_two_symbols_with_a_transcendental_condition_is_not_established() -> None:
-    # sin(x) > y alone: uncovered where sin(x) <= y (e.g. x = 0, y = 1), but the
-    # reasoning only certifies rational conditions: it must not say "covered"
+def test_two_symbols_with_a_discontinuous_condition_is_not_established() -> None:
+    # floor(x) > y alone: uncovered where floor(x) <= y (e.g. x = 0, y = 1), but floor
+    # jumps, so no point is certified to have an uncovered neighbourhood: never "covered"
+    r = check(
+        """\
+        claim: x + y = y + x
+        cases:
+          - given: floor(x) > y
+            steps: [x + y, y + x]
+        """
+    )
+    assert r.coverage is not None and not r.coverage.complete and r.status != "valid"
+    assert r.status == "unknown" and not r.coverage.decided
+    assert [n.kind for n in r.coverage.notes] == ["coverage-undecided"]
+
+
+def test_two_symbols_with_a_continuous_condition_gets_an_example() -> None:
+    # sin(x) > y alone: at x = 0, y = 1, sin(0) = 0 is not above 1, and sin(x) - y is
+    # continuous and nonzero there, so a whole neighbourhood is uncovered
     r = check(
         """\
         claim: x + y = y + x
@@ -132,9 +149,26 @@ def test_two_symbols_with_a_transcendental_condition_is_not_established() -> Non
             steps: [x + y, y + x]
         """
     )
-    assert r.coverage is not None and not r.coverage.complete and r.status != "valid"
-    assert r.status == "unknown" and not r.coverage.decided
-    assert [n.kind for n in r.coverage.notes] == ["coverage-undecided"]
+    assert r.status == "invalid" and r.coverage is not None and r.coverage.uncovered
+    values = dict(part.split(" = ") for part in r.coverage.uncovered[0].split(", "))
+    x, y = mpmath.mpf(Fraction(values["x"]).numerator) / Fraction(values["x"]).denominator, Fraction(values["y"])
+    assert not mpmath.sin(x) > mpmath.mpf(y.numerator) / y.denominator
+
+
+def test_periodic_conditions_are_not_solved_over_one_period() -> None:
+    # sin(x) > 1/2 and sin(x) <= 1/2 are complementary on the whole line (SymPy's
+    # solveset answers the first with one period only, which would leave x = 10 out)
+    r = check(
+        """\
+        claim: x = x
+        cases:
+          - given: sin(x) > 1/2
+            steps: [x, 2*x - x]
+          - given: sin(x) <= 1/2
+            steps: [x, 3*x - 2*x]
+        """
+    )
+    assert r.status == "valid" and r.coverage is not None and r.coverage.complete
 
 
 # -- the JSON shape ------------------------------------------------------------------------
