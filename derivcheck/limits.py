@@ -18,8 +18,8 @@ MAX_EXPR_NESTING = 60
 MAX_EXPR_NODES = 2_000
 #: Largest integer literal, in decimal digits.
 MAX_INT_DIGITS = 200
-#: Largest exponent written as a number (x**1000 is fine, x**10**6 is not).
-MAX_EXPONENT = 1_000
+#: Largest exponent written as a number (x**6000 is fine, x**10**6 is not).
+MAX_EXPONENT = 10_000
 #: Largest result of a power of two numbers, in decimal digits.
 MAX_POWER_DIGITS = 2_000
 #: Highest order of one derivative: ``Derivative(f, x, x, x, x)``, ``diff(f, x, 4)``.

@@ -280,6 +280,15 @@ def _ast_parse(src: str, text: str, cols: list[int]) -> ast.Expression:
     return tree
 
 
+def _magnitude(value: sympy.Expr) -> float | None:
+    """|value| of a constant expression to a few digits, or None when it cannot be told."""
+    try:
+        approx = sympy.Abs(value).evalf(15, maxn=60)
+        return float(approx) if approx.is_Number and approx.is_finite else None
+    except (TypeError, ValueError, ArithmeticError, RecursionError):
+        return None
+
+
 class _Builder:
     """Walks a whitelisted AST and builds SymPy objects."""
 
@@ -423,8 +432,14 @@ class _Builder:
                 digits = float(abs(expo)) * abs(math.log10(abs(float(base)) or 1e-300))
                 if digits > limits.MAX_POWER_DIGITS:
                     raise self.fail("this power is too large a number to compute", node)
-        elif base.is_Number and base not in (0, 1, -1) and expo.has(sympy.Pow) and not expo.free_symbols:
-            raise self.fail("this power is too large a number to compute", node)
+        elif base.is_Number and base not in (0, 1, -1) and not expo.free_symbols:
+            # a constant exponent such as (sqrt(13) - 5)/6: SymPy keeps the power
+            # unevaluated, but a tower (2**2**2**sqrt(2)) must not reach the numerics
+            size = _magnitude(expo)
+            if size is None or size > limits.MAX_EXPONENT:
+                raise self.fail("this power is too large a number to compute", node)
+            if size * abs(math.log10(abs(float(base)))) > limits.MAX_POWER_DIGITS:
+                raise self.fail("this power is too large a number to compute", node)
 
     def _Subscript(self, node: ast.Subscript, names: Names) -> sympy.Expr:
         if not isinstance(node.value, ast.Name):

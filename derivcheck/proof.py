@@ -69,9 +69,68 @@ _ATTEMPTS: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
 #: The canonical forms that cost little: identity, expand, cancel.
 _CHEAP = (0, 1, 2)
 
+#: Attempts that never multiply out a power: all that is tried on a difference
+#: whose expansion would be huge ((x - a)**6000 has 6001 terms with 1800-digit
+#: coefficients).  Such pairs are left to the numeric comparison.
+_NO_EXPAND: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
+    lambda e: e,
+    lambda e: sympy.factor_terms(e),
+)
+
+#: Largest number of terms an expansion is allowed to have before it is attempted.
+MAX_EXPANSION_TERMS = 10_000
+#: Largest integer power of a sum multiplied out (its coefficients grow with it:
+#: (x - a)**6000 has 6001 terms but coefficients of 1800 digits).
+MAX_EXPANDED_POWER = 200
+
+
+def expansion_terms(e: sympy.Expr, cap: int = MAX_EXPANSION_TERMS + 1, seen: dict | None = None) -> int:
+    """An upper estimate of the number of terms of ``expand(e)``, capped at ``cap``.
+
+    A power of a sum of n terms to an integer k >= 0 has C(n + k - 1, k) terms; a
+    product multiplies, a sum adds; anything else is one term, with its arguments
+    estimated too (expand goes inside functions).  Negative powers count as their
+    positive ones (cancel and together expand the denominator).  Shared
+    subexpressions (expanded definitions) are estimated once.
+    """
+    if e.is_Atom:
+        return 1
+    if seen is None:
+        seen = {}
+    if e not in seen:
+        seen[e] = _terms(e, cap, seen)
+    return seen[e]
+
+
+def _terms(e: sympy.Expr, cap: int, seen: dict) -> int:
+    if isinstance(e, sympy.Pow):
+        base = expansion_terms(e.base, cap, seen)
+        k = e.exp
+        if k.is_Integer and base > 1:
+            n, k = base, abs(int(k))
+            if k > MAX_EXPANDED_POWER:
+                return cap
+            total = 1
+            for i in range(1, k + 1):  # C(n + k - 1, k), stopping once past the cap
+                total = total * (n + i - 1) // i
+                if total >= cap:
+                    return cap
+            return total
+        return min(cap, base * expansion_terms(k, cap, seen))
+    if isinstance(e, sympy.Add):
+        return min(cap, sum(expansion_terms(a, cap, seen) for a in e.args))
+    total = 1
+    for a in e.args:
+        total *= expansion_terms(a, cap, seen) if isinstance(a, sympy.Expr) else 1
+        if total >= cap:
+            return cap
+    return total
+
 
 def prove_zero(d: sympy.Expr, budget: Budget, order: list[int] | None = None, attempts: tuple[int, ...] | None = None) -> bool:
     """Whether one of the attempts (all, in ``order``, unless ``attempts`` is given) brings ``d`` to 0."""
+    if expansion_terms(d) > MAX_EXPANSION_TERMS:
+        return _try(d, budget, _NO_EXPAND)
     if attempts is not None:
         order = None
     for i in attempts if attempts is not None else (list(order) if order is not None else range(len(_ATTEMPTS))):
@@ -82,6 +141,19 @@ def prove_zero(d: sympy.Expr, budget: Budget, order: list[int] | None = None, at
                 if order is not None and order[0] != i:
                     order.remove(i)
                     order.insert(0, i)
+                return True
+        except Timeout:
+            raise
+        except Exception:  # noqa: BLE001 - a SymPy failure is only a failed attempt
+            continue
+    return False
+
+
+def _try(d: sympy.Expr, budget: Budget, attempts: tuple[Callable[[sympy.Expr], sympy.Expr], ...]) -> bool:
+    for attempt in attempts:
+        budget.check()
+        try:
+            if attempt(d) == 0:
                 return True
         except Timeout:
             raise

@@ -205,3 +205,65 @@ def test_greek_function_names_alone_are_symbols() -> None:
     # gamma alone is a symbol, gamma(x) the Gamma function: gamma(5) = 4! = 24.
     assert statuses(check("steps:\n  - gamma*gamma(5)\n  - 24*gamma\n")) == [["start", "proved"]]
     assert statuses(check("steps:\n  - alpha + beta\n  - beta + alpha\n")) == [["start", "proved"]]
+
+
+# -- 5. powers: irrational exponents and high degrees are decided, towers refused -----------
+
+
+def _mp_power() -> mpmath.mpf:
+    return mpmath.power(10, (mpmath.sqrt(13) - 5) / 6)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_irrational_exponent_is_read_and_decided(seed: int) -> None:
+    value = _mp_power()  # 0.58558... at 60 digits
+    assert mpmath.almosteq(value, mpmath.mpf("0.585588"), rel_eps=mpmath.mpf("1e-6"))
+    # 10**(a - b) = 10**a / 10**b (same positive base): a proof
+    r = check("steps:\n  - 10**((sqrt(13) - 5)/6)\n  - 10**(sqrt(13)/6)/10**(5/6)\n", seed=seed)
+    assert statuses(r) == [["start", "proved"]]
+    # 0.58 is 0.0056 away from the value: invalid, never a tolerance
+    assert abs(value - mpmath.mpf("0.58")) > mpmath.mpf("0.005")
+    r = check("steps:\n  - 10^((sqrt(13) - 5)/6)\n  - 0.58\n", seed=seed)
+    assert statuses(r) == [["start", "invalid"]]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_degree_6000_is_decided_not_refused(seed: int) -> None:
+    # (x - a)**6000 / (x - a)**5999 = x - a, which is not 1 unless x - a = 1: at
+    # x - a = 2 the sides are 2**6000 and 2**5999 (mpmath: they differ by 2**5999).
+    assert mpmath.power(2, 6000) - mpmath.power(2, 5999) == mpmath.power(2, 5999)
+    r = check("steps:\n  - (x - a)**6000\n  - (x - a)**5999\n", seed=seed)
+    assert statuses(r) == [["start", "invalid"]]
+    # (a - x)**6000 = ((-1)*(x - a))**6000 = (x - a)**6000 (even power): equal everywhere
+    r = check("steps:\n  - (x - a)**6000\n  - (a - x)**6000\n", seed=seed)
+    assert statuses(r)[0][1] in ("proved", "tested")
+
+
+def test_huge_expansions_are_not_attempted() -> None:
+    # (1 + x)**6000 has 6001 terms; (x + y + z + w + v + 1)**40 has C(45, 5) = 1,221,759.
+    import sympy
+
+    from derivcheck.proof import MAX_EXPANSION_TERMS, expansion_terms
+
+    x, y, z, w, v, a = sympy.symbols("x y z w v a")
+    assert expansion_terms((x - a) ** 6000) > MAX_EXPANSION_TERMS
+    assert expansion_terms((x + y + z + w + v + 1) ** 40) > MAX_EXPANSION_TERMS
+    assert expansion_terms((x + 1) ** 50) == 51  # C(51, 50)
+    assert expansion_terms((x + y) ** 3 * (x + z) ** 4) == 20  # 4 * 5
+    # the pair is decided (tested) well inside the budget, not a timeout
+    r = check("steps:\n  - (x + 1)**6000*(x - 1)**6000\n  - (x**2 - 1)**6000\n")
+    assert statuses(r) == [["start", "tested"]]
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("2**2**2**2**2**2", "too large"),  # 2**65536: 19,729 digits
+        ("x**(10**9)", "too large"),
+        ("2**(10**(3*sqrt(2)))", "too large"),  # 10**4.24 = 17,367 in the exponent
+        ("10**(10**4*sqrt(2))", "too large"),  # 14,142 digits
+    ],
+)
+def test_powers_that_really_are_too_large_stay_refused(text: str, fragment: str) -> None:
+    r = check(f"steps:\n  - '{text}'\n  - 1\n")
+    assert r.status == "error" and fragment in step_messages(r)
