@@ -105,6 +105,40 @@ class Transition:
 
 
 @dataclass
+class CertifiedCounterexample(Counterexample):
+    """A counterexample whose two values print with enough digits to tell them apart.
+
+    ``40`` and ``40.00004``, or two values near ``6.46e36`` that differ by 2, would
+    print alike at six digits; values beyond a double print from the certificate.
+    """
+
+    left_text: str = ""
+    right_text: str = ""
+
+    def describe(self) -> str:
+        point = ", ".join(f"{k} = {v}" for k, v in self.values.items())
+        where = f"at {point}: " if point else "everywhere: "
+        return f"{where}previous step = {self.left_text}, this step = {self.right_text}"
+
+
+def _distinct_texts(outcome: Outcome) -> tuple[str, str]:
+    """The two certified values with the fewest digits (at least 6) that tell them apart."""
+    top = max(outcome.dps, 6)
+    with mpmath.workdps(top + 10):
+        a, b = (
+            (mpmath.mpf(x._mpi_[0]) + mpmath.mpf(x._mpi_[1])) / 2 if x is not None else mpmath.nan
+            for x in (outcome.left, outcome.right)
+        )
+        digits = 6
+        while True:
+            ta = mpmath.nstr(a, digits, min_fixed=-5, max_fixed=8)
+            tb = mpmath.nstr(b, digits, min_fixed=-5, max_fixed=8)
+            if ta != tb or digits >= top:
+                return ta, tb
+            digits = min(digits * 2, top)
+
+
+@dataclass
 class Screen:
     """The sampled points of one transition at one instance, and what they showed."""
 
@@ -491,7 +525,8 @@ class Engine:
         for sym, v in sorted(inst.items(), key=lambda kv: kv[0].name):
             values.setdefault(sym.name, int(v))
         left, right = outcome.midpoints()
-        return Counterexample(values, left, right)
+        left_text, right_text = _distinct_texts(outcome)
+        return CertifiedCounterexample(values, left, right, left_text, right_text)
 
     def describe_point(self, leaves: tuple[Symbol, ...], point: list[sympy.Expr], inst: dict) -> str:
         parts = [f"{s.name} = {v}" for s, v in zip(leaves, point)]
