@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections import Counter, defaultdict
 from fractions import Fraction
@@ -13,6 +14,10 @@ from .grade import FAILED, GRADED, MANUAL, MISSING, BatchStats, QuestionGrade, S
 from .gradekey import Key
 from .results import ERROR, INVALID, PROVED, START, TESTED, TIMEOUT, FileResult
 
+#: A character no UTF-8 file can hold (a byte of a non-UTF-8 file name, quoted in a message) is written as \xNN.
+UNWRITABLE = "backslashreplace"
+
+
 MARKS = {START: "•", PROVED: "✓", TESTED: "≈", INVALID: "✗", ERROR: "!", TIMEOUT: "⏱"}
 WORDS = {START: "start", PROVED: "proved", TESTED: "checked numerically", INVALID: "not equal to the previous step", ERROR: "cannot be read", TIMEOUT: "undecided in time"}
 
@@ -22,19 +27,20 @@ def write_outputs(
 ) -> list[str]:
     """Write every output; returns remarks for the teacher (an output that could not be made)."""
     remarks: list[str] = []
+    grades = [g if safe_id(g.student) == g.student else dataclasses.replace(g, student=safe_id(g.student)) for g in grades]
     out.mkdir(parents=True, exist_ok=True)
     write_csv(key, grades, out / "grades.csv")
-    (out / "grades.json").write_text(json.dumps(grades_json(key, grades, stats), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    (out / "grades.json").write_text(json.dumps(grades_json(key, grades, stats), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8", errors=UNWRITABLE)
     fb = out / "feedback"
     fb.mkdir(exist_ok=True)
     for g in grades:
-        (fb / f"{g.student}.md").write_text(feedback_md(key, g), encoding="utf-8")
-    (out / "summary.md").write_text(summary_md(key, grades), encoding="utf-8")
+        (fb / f"{g.student}.md").write_text(feedback_md(key, g), encoding="utf-8", errors=UNWRITABLE)
+    (out / "summary.md").write_text(summary_md(key, grades), encoding="utf-8", errors=UNWRITABLE)
     if gradescope:
         for g in grades:
             d = out / "gradescope" / g.student
             d.mkdir(parents=True, exist_ok=True)
-            (d / "results.json").write_text(json.dumps(gradescope_json(key, g), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            (d / "results.json").write_text(json.dumps(gradescope_json(key, g), indent=2, ensure_ascii=False) + "\n", encoding="utf-8", errors=UNWRITABLE)
     if html:
         remarks += write_html(key, grades, out)
     return remarks
@@ -49,10 +55,23 @@ def write_html(key: Key, grades: list[SubmissionGrade], out: Path) -> list[str]:
                 f"(install it with: pip install --upgrade derivcheck-cli)"]
     fb = out / "feedback"
     fb.mkdir(exist_ok=True)
-    (out / "report.html").write_text(render_report(key, grades, mistakes_by_kind(common_mistakes(grades))), encoding="utf-8")
+    (out / "report.html").write_text(render_report(key, grades, mistakes_by_kind(common_mistakes(grades))), encoding="utf-8", errors=UNWRITABLE)
     for g in grades:
-        (fb / f"{g.student}.html").write_text(render_feedback(key, g), encoding="utf-8")
+        (fb / f"{g.student}.html").write_text(render_feedback(key, g), encoding="utf-8", errors=UNWRITABLE)
     return []
+
+
+def safe_id(student: str) -> str:
+    """A student id taken from a file name that is not UTF-8 (Python keeps its bytes as surrogates) as ``\\xNN``.
+
+    Such an id cannot be written into UTF-8 outputs; spelled out, it stays unique and
+    the batch's outputs are all written.
+    """
+    try:
+        student.encode("utf-8")
+    except UnicodeEncodeError:
+        return student.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return student
 
 
 # -- grades.csv ---------------------------------------------------------------------------
@@ -64,7 +83,7 @@ def _cell(text: str) -> str:
 
 
 def write_csv(key: Key, grades: list[SubmissionGrade], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as f:
+    with path.open("w", newline="", encoding="utf-8", errors=UNWRITABLE) as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["student", *key.questions, "total"])
         for g in sorted(grades, key=lambda g: g.student):

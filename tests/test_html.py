@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -494,3 +495,25 @@ def test_source_hints_follow_the_yaml_keys(tmp_path: Path) -> None:
     assert [hints.is_latex(StepResult(i, line, text, "start")) for i, (line, text) in
             enumerate([(3, "x^2"), (5, "x**2"), (6, "x x"), (7, "x*x"), (7, r"\frac{x}{1}")], start=1)] == [True, False, True, False, True]
     assert source_hints(tmp_path / "missing.yaml").lines is None
+
+
+def test_a_file_name_that_is_not_utf8_does_not_stop_the_outputs(tmp_path: Path) -> None:
+    # b"\xff\xfe" is not UTF-8: Python names the file with surrogates, which no UTF-8 output can hold
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(DATA / "submissions" / "good.yaml", subs / "ok.yaml")
+    shutil.copy(DATA / "submissions" / "good.yaml", os.fsdecode(bytes(subs) + b"/\xff\xfe.yaml"))
+    proc = subprocess.run([sys.executable, "-m", "derivcheck", "grade", str(DATA / "key.yaml"), str(subs), "--out", str(tmp_path / "out"), "-j", "1"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    rows = (tmp_path / "out" / "grades.csv").read_text("utf-8").splitlines()
+    assert rows[1:] == ["\\xff\\xfe,10,20,,30", "ok,10,20,,30"]
+    assert (tmp_path / "out" / "feedback" / "\\xff\\xfe.html").is_file()
+    assert "\\xff\\xfe" in Dom((tmp_path / "out" / "report.html").read_text("utf-8")).all_text
+    # verify --output-file too: the page names the file, escaped, and is written
+    bad = os.fsdecode(bytes(tmp_path) + b"/\xff.yaml")
+    shutil.copy(DATA / "derivation.yaml", bad)
+    page = tmp_path / "page.html"
+    proc = subprocess.run([sys.executable, "-m", "derivcheck", "verify", bad, "--format", "html", "-o", str(page)], capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert ".yaml" in Dom(page.read_text("utf-8")).all_text

@@ -157,8 +157,10 @@ def csp(script: str | None = None) -> str:
 
 
 def _render(template: str, budget: float = PAGE_SECONDS, **values: Any) -> str:
+    """A page, always writable as UTF-8: a non-UTF-8 file name's bytes (surrogates) appear as ``\\udcNN``."""
     with page_budget(budget):
-        return _environment().get_template(template).render(**values)
+        page = _environment().get_template(template).render(**values)
+    return page.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 # -- verify --format html ------------------------------------------------------------------
