@@ -310,11 +310,30 @@ class Reasoner:
         cells = self.cells(var, [allowed])
         return any(_inside(cell.rep, allowed) for cell in cells)
 
+    def signs(self, atom: Atom) -> tuple[int, ...]:
+        """The signs an atom can take, as far as the declared domains tell (x - y with x > 0 > y: only 1)."""
+        stand_in = {}
+        for leaf in atom.expr.free_symbols:
+            facts = self.ctx.domain_of(leaf).assumptions()  # type: ignore[arg-type]
+            stand_in[leaf] = sympy.Dummy(leaf.name, **facts)  # type: ignore[union-attr]
+        e = atom.expr.xreplace(stand_in)
+        if e.is_positive:
+            return (1,)
+        if e.is_negative:
+            return (-1,)
+        if e.is_nonnegative:
+            return (0, 1)
+        if e.is_nonpositive:
+            return (-1, 0)
+        if e.is_nonzero:
+            return (-1, 1)
+        return (-1, 0, 1)
+
     # -- cells ---------------------------------------------------------------------------
     def cells(self, var: Var, constraints: Sequence[object]) -> list[Cell]:
         """The pieces of ``var``'s domain on which every constraint is constant."""
         if isinstance(var, Atom):
-            return [Cell(sympy.Integer(v), v == 0) for v in (-1, 0, 1)]
+            return [Cell(sympy.Integer(v), v == 0) for v in self.signs(var)]
         domain = self.ctx.domain_of(var)
         dset = domain_set(domain)
         if domain.is_finite:
@@ -594,9 +613,10 @@ def _inside(value: sympy.Expr, allowed: object) -> bool:
 
 
 def _measure_zero(expr: sympy.Expr) -> bool:
-    """``expr = 0`` is a null set: a non-constant polynomial in real symbols."""
+    """``expr = 0`` is a null set: a rational function whose numerator is a non-constant polynomial."""
+    numerator, _ = sympy.fraction(sympy.together(expr))
     try:
-        poly = sympy.Poly(expr, *sorted(expr.free_symbols, key=str))
+        poly = sympy.Poly(numerator, *sorted(expr.free_symbols, key=str))
     except sympy.PolynomialError:
         return False
     return not poly.is_zero and poly.total_degree() > 0

@@ -284,3 +284,32 @@ def test_many_finite_symbols_decided_quickly() -> None:
     r = check(text)
     assert r.status == "invalid" and r.coverage is not None
     assert r.coverage.uncovered[0] == "a = 1, b = 1, c = 1, d = 1, e = 1, f = 1"
+
+
+def test_declared_signs_decide_a_two_symbol_condition() -> None:
+    # x > 0 > y, so x > y holds everywhere: one case covers; x/y > 1 holds nowhere
+    # (x/y < 0), so it leaves everything, e.g. x = 1, y = -1 where 1/(-1) = -1 <= 1
+    head = "symbols: {x: positive, y: negative}\nclaim: x = x\ncases:\n  - given: GIVEN\n    steps: [x, 2*x - x]\n"
+    covered = check(head.replace("GIVEN", "x > y"))
+    assert covered.status == "valid" and covered.coverage is not None and covered.coverage.complete
+    left = check(head.replace("GIVEN", "x/y > 1"))
+    assert left.status == "invalid" and left.coverage is not None
+    values = {k: Fraction(v) for k, v in (p.split(" = ") for p in left.coverage.uncovered[0].split(", "))}
+    assert values["x"] > 0 > values["y"] and not values["x"] / values["y"] > 1
+
+
+def test_rational_condition_boundary_is_a_null_set() -> None:
+    # x/y > 1 and x/y < 1 (y != 0 implied) leave only x = y and y = 0: lines of the plane
+    r = check(
+        """\
+        symbols: {y: positive}
+        claim: x = x
+        cases:
+          - given: x/y > 1
+            steps: [x, 2*x - x]
+          - given: x/y < 1
+            steps: [x, 3*x - 2*x]
+        """
+    )
+    assert r.status == "valid" and r.coverage is not None and r.coverage.complete
+    assert [n.kind for n in r.coverage.notes] == ["coverage-gap"]
