@@ -479,8 +479,9 @@ def test_plain_symbol_e_never_looks_like_eulers_number() -> None:
         sup = next(ET.fromstring(str(expr_mathml(text))).iter(MATHML_NS + "msup"))
         return "".join(sup[0].itertext())
 
-    assert base("exp(x)") == base("E**x") == "e"
-    assert base("e**x") not in ("e", "E") and base("e**x") == "\U0001d5be"  # MATHEMATICAL SANS-SERIF SMALL E
+    assert base("exp(x)") == base("E**x") == base("exp(-z)") == "e"
+    assert base("e**x") == base("e**(-z)") == base("2*e**x") == "\U0001d5be"  # MATHEMATICAL SANS-SERIF SMALL E
+    assert "".join(ET.fromstring(str(expr_mathml("2*e"))).itertext()) != "".join(ET.fromstring(str(expr_mathml("2*E"))).itertext())
     # Heaviside's step function is H(x), not SymPy's theta (a symbol students also use)
     assert "".join(ET.fromstring(str(expr_mathml("Heaviside(x)"))).itertext()).startswith("H(")
 
@@ -517,3 +518,29 @@ def test_a_file_name_that_is_not_utf8_does_not_stop_the_outputs(tmp_path: Path) 
     proc = subprocess.run([sys.executable, "-m", "derivcheck", "verify", bad, "--format", "html", "-o", str(page)], capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert ".yaml" in Dom(page.read_text("utf-8")).all_text
+
+
+def test_safe_id_keeps_distinct_byte_names_distinct() -> None:
+    from derivcheck.gradeout import safe_id
+
+    names = [os.fsdecode(b) for b in (b"\xff", b"\xfe", b"\xff\xfe", b"a\xe9", b"a\xc3\xa9")]  # the last is valid UTF-8: "aé"
+    ids = [safe_id(n) for n in names]
+    assert ids == ["\\xff", "\\xfe", "\\xff\\xfe", "a\\xe9", "aé"]
+    assert len(set(ids)) == len(ids)
+    assert all(i.encode("utf-8") for i in ids)
+
+
+def test_outputs_quote_non_utf8_bytes_in_messages(tmp_path: Path) -> None:
+    # a failure reason that quotes a non-UTF-8 path (as a loader message does) is written escaped, not dropped
+    from derivcheck.grade import FAILED, QuestionGrade, SubmissionGrade
+    from derivcheck.gradekey import load_key
+
+    key = load_key(DATA / "key.yaml")
+    reason = "cannot read " + os.fsdecode(b"/subs/\xff.yaml")
+    g = SubmissionGrade("s1", os.fsdecode(b"/subs/\xff.yaml"),
+                        {q: QuestionGrade(q, key.questions[q].points, Fraction(0), FAILED, reason) for q in key.questions}, error=reason)
+    assert write_outputs(key, [g], tmp_path) == []
+    for name in ("grades.json", "summary.md", "report.html", "feedback/s1.md", "feedback/s1.html"):
+        text = (tmp_path / name).read_text("utf-8")
+        assert "\\udcff" in text or "\\xff" in text or name == "summary.md", name
+    assert "/subs/\\udcff.yaml" in Dom((tmp_path / "report.html").read_text("utf-8")).all_text
