@@ -328,6 +328,26 @@ class Context:
             self._scope_cache[key] = tuple(s for s in self.reads(d.body) if s not in d.params)
         return self._scope_cache[key]
 
+    def names_read(self, expr: sympy.Expr) -> frozenset[str]:
+        """Every symbol name ``expr`` mentions, through its definitions too (cached)."""
+        key = ("names", expr)
+        if key not in self._scope_cache:
+            out = {s.name for s in expr.atoms(Symbol)}
+            for name in self._references(expr):
+                out |= self.definition_names(name)
+            self._scope_cache[key] = frozenset(out)  # type: ignore[assignment]
+        return self._scope_cache[key]  # type: ignore[return-value]
+
+    def definition_names(self, name: str) -> frozenset[str]:
+        """:meth:`names_read` of a definition's body, less its own parameters."""
+        key = ("definition-names", name)
+        if key not in self._scope_cache:
+            self._scope_cache[key] = frozenset()  # type: ignore[assignment]  # cycles were refused already
+            d = self.definitions[name]
+            params = {p.name for p in d.params}
+            self._scope_cache[key] = frozenset(self.names_read(d.body) - params)  # type: ignore[assignment]
+        return self._scope_cache[key]  # type: ignore[return-value]
+
     def resolver(self, instance: Mapping[Symbol, Integer]) -> "Resolver":
         return Resolver(self, dict(instance))
 
@@ -391,9 +411,9 @@ class Resolver:
                 return env[e]
             if e in self.defined_leaf:
                 name, args = self.defined_leaf[e]
-                return e if name in keep else self.definition(name, args, keep)
+                return e if name in keep else self.definition(name, args, keep, env)
             if e.name in self.ctx.definitions and not self.ctx.definitions[e.name].params:
-                return make_symbol(e.name) if e.name in keep else self.definition(e.name, (), keep)
+                return make_symbol(e.name) if e.name in keep else self.definition(e.name, (), keep, env)
             if e.name in self.ctx.index_size or e.name in self.ctx.sizes:
                 raise ContextError(f"the index or size {e.name!r} has no value here")
             return e
@@ -408,10 +428,16 @@ class Resolver:
                     raise ContextError(f"{name} is defined with {len(d.params)} index(es), used with {len(args)}")
                 if name in keep:
                     return self.leaf(name, args, defined=True)
-                return self.definition(name, args, keep)
+                return self.definition(name, args, keep, env)
             return self.leaf(name, args, defined=False)
         if isinstance(e, Derivative):
-            key = ("derivative", e, keep, tuple((s, env[s]) for s in self.ctx.reads(e) if s in env))
+            key = (
+                "derivative",
+                e,
+                keep,
+                tuple((s, env[s]) for s in self.ctx.reads(e) if s in env),
+                self.bound(env, self.ctx.names_read(e)),
+            )
             if key not in self._memo:
                 self._memo[key] = self.derivative(e, env, keep)
             return self._memo[key]
@@ -427,11 +453,35 @@ class Resolver:
             self.defined_leaf[sym] = (name, args)
         return sym
 
-    def definition(self, name: str, args: tuple[Integer, ...], keep: frozenset[str]) -> sympy.Expr:
-        key = (name, args, keep, tuple((s, self.instance[s]) for s in self.ctx.definition_reads(name) if s in self.instance))
+    def bound(self, env: Mapping[Symbol, Integer], names: frozenset[str]) -> tuple[tuple[str, Integer], ...]:
+        """The summation variables of ``env`` (bound by an enclosing Sum) named in ``names``."""
+        return tuple(
+            sorted(
+                (s.name, v)
+                for s, v in env.items()
+                if s.name in names and (s not in self.instance or self.instance[s] != v)
+            )
+        )
+
+    def definition(
+        self, name: str, args: tuple[Integer, ...], keep: frozenset[str], outer: Mapping[Symbol, Integer] | None = None
+    ) -> sympy.Expr:
+        """A definition expanded at ``args``.
+
+        A name of the definition that is a summation variable where the definition
+        is used takes that variable's value: with ``f: m**2``, ``Sum(f*x[m], (m, 1, K))``
+        is the sum of m**2*x[m] (the reading of the page, where f stands for its body).
+        Its other names are its own: nothing of the use site is seen but bound
+        summation variables, and its own bound variables stay inside it.
+        """
+        bound = self.bound(outer, self.ctx.definition_names(name)) if outer is not None else ()
+        key = (name, args, keep, tuple((s, self.instance[s]) for s in self.ctx.definition_reads(name) if s in self.instance), bound)
         if key not in self._memo:
             d = self.ctx.definitions[name]
             env = dict(self.instance)
+            for var, value in bound:
+                env[make_index(var)] = value
+                env[make_symbol(var)] = value
             env.update(zip(d.params, args))
             self._memo[key] = self.resolve(d.body, env, keep)
         return self._memo[key]

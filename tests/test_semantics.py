@@ -267,3 +267,41 @@ def test_huge_expansions_are_not_attempted() -> None:
 def test_powers_that_really_are_too_large_stay_refused(text: str, fragment: str) -> None:
     r = check(f"steps:\n  - '{text}'\n  - 1\n")
     assert r.status == "error" and fragment in step_messages(r)
+
+
+# -- 6. a definition inside a Sum over one of its names --------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_definition_takes_the_summation_variable(seed: int) -> None:
+    r = verify_file(DATA / "sum_bound_definition.yaml", seed=seed)
+    assert r.status == "valid", step_messages(r)
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_summation_variable_is_never_sampled_as_a_real(declared: bool) -> None:
+    # With m bound, Sum(f*x[m], (m, 1, 2)) = x[1] + 4*x[2]; the reading where m is a
+    # free real would give m**2*(x[1] + x[2]), which is not equal (x = (1, 0), m = 0: 1 vs 0).
+    head = "indices:\n  m: K\n" if declared else ""
+    text = head + "sizes:\n  K: [2]\ndefine:\n  f: m**2\nsteps:\n  - Sum(f*x[m], (m, 1, K))\n  - {}\n"
+    assert statuses(check(text.format("x[1] + 4*x[2]"))) == [["start", "proved"]]
+    assert statuses(check(text.format("m**2*(x[1] + x[2])"))) == [["start", "invalid"]]
+
+
+def test_definitions_own_sum_variable_stays_inside() -> None:
+    # g = x[1] + x[2] whatever m is outside: Sum(g*y[m], (m, 1, 2)) = g*(y[1] + y[2]),
+    # the product of the two sums; it is not Sum(x[m]*y[m]) (x = (1, 0), y = (0, 1): 1 vs 0).
+    text = "define:\n  g: Sum(x[m], (m, 1, 2))\nsteps:\n  - Sum(g*y[m], (m, 1, 2))\n  - {}\n"
+    assert statuses(check(text.format("(x[1] + x[2])*(y[1] + y[2])"))) == [["start", "proved"]]
+    assert statuses(check(text.format("x[1]*y[1] + x[2]*y[2]"))) == [["start", "invalid"]]
+
+
+def test_other_names_of_a_definition_are_not_captured() -> None:
+    # f: a*m inside Sum over k: only a summation variable named like one of f's names
+    # binds it; here none does, so Sum(f, (k, 1, 3)) = 3*a*m (a, m plain symbols).
+    text = "define:\n  f: a*m\nsteps:\n  - Sum(f, (k, 1, 3))\n  - {}\n"
+    assert statuses(check(text.format("3*a*m"))) == [["start", "proved"]]
+    # and a nested use: h = f + 1 binds m through f: Sum(h, (m, 1, 2)) = a*(1 + 2) + 2
+    text = "define:\n  f: a*m\n  h: f + 1\nsteps:\n  - Sum(h, (m, 1, 2))\n  - {}\n"
+    assert statuses(check(text.format("3*a + 2"))) == [["start", "proved"]]
+    assert statuses(check(text.format("2*a*m + 2"))) == [["start", "invalid"]]
