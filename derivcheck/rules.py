@@ -44,7 +44,8 @@ RULES: tuple[RuleDoc, ...] = (
     RuleDoc(
         "extra-derivative",
         "the step, or one of its terms, is the derivative of the previous step (or term): a derivative applied twice",
-        "For each symbol v in play on which the previous step depends, tested in turn: this step == "
+        "For each symbol v that a derivative of the chain (up to this step) or of the claim is taken "
+        "with respect to, tested in turn: this step == "
         "Derivative(previous, v); for each top-level term T of the previous step, this step == "
         "previous - T + Derivative(T, v); for each factor F of such a term (the other factors kept), "
         "this step == previous - T + (T/F)*Derivative(F, v). The message names the symbol, the term "

@@ -22,7 +22,7 @@ MAX_TERM_FACTORS = 6
 
 
 def _variables(p: Probe) -> list[tuple[str, sympy.Expr]]:
-    """The symbols a derivative is taken with respect to in this chain, up to this step.
+    """The symbols a derivative is taken with respect to in this chain up to this step, or in the claim.
 
     Only these can be "applied twice": ``Derivative(t*x**2, x)`` -> ``2*x`` is a
     missing factor t, not a derivative with respect to t (though 2*x is one).
@@ -30,6 +30,12 @@ def _variables(p: Probe) -> list[tuple[str, sympy.Expr]]:
     seen: dict[str, sympy.Expr] = {}
     exprs = [tr.previous for (ci, i), tr in p.checker.transitions.items() if ci == p.ci and i <= p.index]
     exprs.append(p.tr.current)
+    claim = getattr(getattr(p.checker, "deriv", None), "claim", None)
+    if claim is not None:
+        try:
+            exprs.extend(p.checker.parse_claim(claim))
+        except Exception:  # noqa: BLE001 - a claim that cannot be read adds no symbol
+            pass
     for expr in exprs:
         for d in expr.atoms(sympy.Derivative):
             for v in d.variables:

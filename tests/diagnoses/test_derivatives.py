@@ -112,3 +112,14 @@ def test_no_extra_derivative_for_a_dropped_constant_term(seed: int) -> None:
     )
     kinds = [d.kind for d in verify_text(text, "d.yaml", seed=seed).chains[0].steps[2].diagnoses]
     assert "dropped-term" in kinds and "extra-derivative" not in kinds
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_derivative_named_only_in_the_claim(seed: int) -> None:
+    # d/dw (w*x*x - t*x) = x**2: the claim's derivative with respect to w, taken again
+    message, fix = step_diagnoses("extra_derivative_claim_only.yaml", 2, seed)["extra-derivative"]
+    assert message.startswith("this step is the derivative of the previous step with respect to w")
+    assert fix == "w*x*x - t*x"
+    with mpmath.workdps(60):
+        w, x, t = mpmath.mpf(-5) / 3, mpmath.mpf(7) / 2, mpmath.mpf(1) / 9
+        assert mp_equal(mpmath.diff(lambda u: u * x * x - t * x, w), x**2)
