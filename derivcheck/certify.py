@@ -29,8 +29,9 @@ margin.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import mpmath
 import sympy
@@ -90,8 +91,8 @@ def _float_mid(x: Interval | None) -> float:
 
 
 def compare_at(
-    left: "IntervalProgram",
-    right: "IntervalProgram",
+    left: IntervalProgram,
+    right: IntervalProgram,
     point: Sequence[sympy.Expr],
     precisions: Sequence[int] = PRECISIONS,
 ) -> Outcome:
@@ -133,7 +134,7 @@ def disjoint(a: Interval, b: Interval) -> bool:
     return bool(mp.make_mpf(ahi) < mp.make_mpf(blo) or mp.make_mpf(bhi) < mp.make_mpf(alo))
 
 
-def decide(op: str, left: "IntervalProgram", right: "IntervalProgram", point: Sequence[sympy.Expr]) -> bool | None:
+def decide(op: str, left: IntervalProgram, right: IntervalProgram, point: Sequence[sympy.Expr]) -> bool | None:
     """Whether ``left op right`` holds at ``point`` (None: undefined or undecidable).
 
     No tolerance: ``!=`` and ``==`` hold only when certified (exactly, or by
@@ -186,7 +187,7 @@ def _sign_holds(op: str, sign: int) -> bool:
     return {"<": sign < 0, "<=": sign <= 0, ">": sign > 0, ">=": sign >= 0, "==": sign == 0, "!=": sign != 0}[op]
 
 
-def _exact_difference(left: "IntervalProgram", right: "IntervalProgram", point: Sequence[sympy.Expr]) -> int | None:
+def _exact_difference(left: IntervalProgram, right: IntervalProgram, point: Sequence[sympy.Expr]) -> int | None:
     """The sign of ``left - right`` at ``point`` when SymPy gives a rational number exactly."""
     try:
         a = left.exact(point)
@@ -234,7 +235,7 @@ class _iv_dps:
 
 
 class _Env:
-    __slots__ = ("ivals", "point", "cache", "subs")
+    __slots__ = ("cache", "ivals", "point", "subs")
 
     def __init__(self, ivals: list[Interval], point: Sequence[sympy.Expr], subs: dict[Symbol, sympy.Expr]) -> None:
         self.ivals = ivals

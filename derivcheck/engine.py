@@ -20,8 +20,8 @@ certified, or nothing decided in time, is ``timeout``.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import mpmath
 import sympy
@@ -32,7 +32,7 @@ from .budget import Budget, Timeout
 from .certify import AGREE, DIFFER, PRECISIONS, UNCERTAIN, Outcome, compare_at, decide
 from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
-from .numeric import Compiled, as_number, close, float_close, relative_close
+from .numeric import Compiled, as_number, float_close, relative_close
 from .proof import _ATTEMPTS, _CHEAP, prove_equal, prove_zero
 from .results import (
     INVALID,

@@ -9,7 +9,8 @@ for that side and is never used as evidence either way.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import mpmath
 import sympy

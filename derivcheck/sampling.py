@@ -27,9 +27,9 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Callable, Iterator, Sequence
 
 import sympy
 from sympy import Symbol, oo
@@ -69,7 +69,7 @@ class Range:
     small: bool = False  # bounds a Sum/Product: keep values small
 
     @staticmethod
-    def of(domain: Domain) -> "Range":
+    def of(domain: Domain) -> Range:
         if domain.kind == "set":
             return Range(values=tuple(domain.values))
         if domain.kind == "integer":
@@ -77,7 +77,7 @@ class Range:
         lo, hi, lo_open, hi_open = domain.bounds()
         return Range(False, lo, hi, lo_open, hi_open)
 
-    def narrowed(self, op: str, bound: sympy.Expr) -> "Range":
+    def narrowed(self, op: str, bound: sympy.Expr) -> Range:
         """This range intersected with ``leaf op bound``."""
         if self.values is not None:
             kept = tuple(v for v in self.values if _holds(v, op, bound))
@@ -141,16 +141,24 @@ def ordinary_magnitude(rng: random.Random) -> Fraction:
     return Fraction(rng.randint(4000, 12000), 1000)
 
 
-def wide_magnitude(rng: random.Random) -> Fraction:
-    """A positive value anywhere from 1e-30 to 1e30 (log-uniform exponent)."""
+def wide_magnitude(rng: random.Random, stratum: int | None = None) -> Fraction:
+    """A positive value anywhere from 1e-30 to 1e30 (log-uniform exponent).
+
+    ``stratum`` (0 to WIDE_POINTS - 1) picks one of equal bands of exponents, so
+    that the wide points of a plan cover every band whatever the seed.
+    """
     mantissa = Fraction(rng.randint(1000, 9999), 1000)
-    return mantissa * Fraction(10) ** rng.randint(-30, 30)
+    if stratum is None:
+        return mantissa * Fraction(10) ** rng.randint(-30, 30)
+    band = 60 // WIDE_POINTS
+    low = -30 + (stratum % WIDE_POINTS) * band
+    return mantissa * Fraction(10) ** rng.randint(low, low + band)
 
 
-def integer_magnitude(rng: random.Random, wide: bool) -> int:
+def integer_magnitude(rng: random.Random, wide: bool, stratum: int | None = None) -> int:
     """A nonnegative integer: mostly small, sometimes tens or thousands; wide: up to 1e9."""
     if wide:
-        k = rng.randint(2, 8)
+        k = rng.randint(2, 8) if stratum is None else 2 + stratum % 7
         return rng.randint(10**k, 10 ** (k + 1))
     r = rng.random()
     if r < 0.7:
@@ -168,16 +176,20 @@ def _fraction(bound: sympy.Expr) -> Fraction | None:
     return Fraction(float(bound)).limit_denominator(10**12)
 
 
-def draw(r: Range, rng: random.Random, wide: bool = False) -> sympy.Expr:
-    """One exact value of ``r``; ``wide`` reaches magnitudes across many orders."""
+def draw(r: Range, rng: random.Random, wide: bool = False, stratum: int | None = None) -> sympy.Expr:
+    """One exact value of ``r``; ``wide`` reaches magnitudes across many orders.
+
+    ``stratum``: for wide draws, the band of magnitudes and the sign (even
+    strata positive, odd negative, where the range allows both).
+    """
     if r.values is not None:
         return rng.choice(r.values)
     if r.integer:
-        return sympy.Integer(_draw_int(r, rng, wide))
+        return sympy.Integer(_draw_int(r, rng, wide, stratum))
     lo, hi = _fraction(r.lo), _fraction(r.hi)
     exact = all(b.is_Rational or not b.is_finite for b in (r.lo, r.hi))
     for _ in range(50):
-        f = _draw_real(rng, lo, hi, wide)
+        f = _draw_real(rng, lo, hi, wide, stratum)
         if r.small and f > MAX_BOUND_VALUE:
             f = Fraction(rng.randint(1, MAX_BOUND_VALUE))
         value = sympy.Rational(f.numerator, f.denominator)
@@ -188,7 +200,7 @@ def draw(r: Range, rng: random.Random, wide: bool = False) -> sympy.Expr:
     return _midpoint(r)
 
 
-def _draw_int(r: Range, rng: random.Random, wide: bool) -> int:
+def _draw_int(r: Range, rng: random.Random, wide: bool, stratum: int | None = None) -> int:
     lo, hi = r.int_bounds()
     ilo = int(lo) if lo.is_finite else None
     ihi = int(hi) if hi.is_finite else None
@@ -203,27 +215,35 @@ def _draw_int(r: Range, rng: random.Random, wide: bool) -> int:
         if ihi - ilo > 200 and not wide and rng.random() < 0.6:
             return min(ilo + integer_magnitude(rng, False), ihi)
         return rng.randint(ilo, ihi)
-    m = integer_magnitude(rng, wide)
+    m = integer_magnitude(rng, wide, stratum)
     if ilo is not None:
         return ilo + m
     if ihi is not None:
         return ihi - m
-    return m if rng.random() < 0.5 else -m
+    return m if _positive(rng, stratum) else -m
 
 
-def _draw_real(rng: random.Random, lo: Fraction | None, hi: Fraction | None, wide: bool) -> Fraction:
+def _positive(rng: random.Random, stratum: int | None) -> bool:
+    return rng.random() < 0.5 if stratum is None else stratum % 2 == 0
+
+
+def _draw_real(
+    rng: random.Random, lo: Fraction | None, hi: Fraction | None, wide: bool, stratum: int | None = None
+) -> Fraction:
     if lo is not None and hi is not None:
         width = hi - lo
         if wide:
-            near = width * Fraction(rng.randint(1, 9), 10) * Fraction(10) ** -rng.randint(1, 30)
-            return lo + near if rng.random() < 0.5 else hi - near
+            # close to an end: 10**-1 to 10**-30 of the width away from it
+            k = rng.randint(1, 30) if stratum is None else 1 + (stratum * 4 + rng.randint(0, 3)) % 30
+            near = width * Fraction(rng.randint(1, 9), 10) * Fraction(10) ** -k
+            return lo + near if _positive(rng, stratum) else hi - near
         return lo + width * Fraction(rng.randint(1, 9999), 10000)
-    mag = wide_magnitude(rng) if wide else ordinary_magnitude(rng)
+    mag = wide_magnitude(rng, stratum) if wide else ordinary_magnitude(rng)
     if lo is not None:
         return lo + mag
     if hi is not None:
         return hi - mag
-    return mag if rng.random() < 0.5 else -mag
+    return mag if _positive(rng, stratum) else -mag
 
 
 def _inside(v: Fraction, lo: Fraction | None, hi: Fraction | None, lo_open: bool, hi_open: bool) -> bool:
@@ -393,9 +413,14 @@ class Plan:
             self.combos = [()]
 
     # --------------------------------------------------------------------------------------
-    def ordinary(self, rng: random.Random, k: int, wide: Callable[[int], bool] = lambda i: False) -> list[sympy.Expr]:
-        """An ordinary point whose finite-set values are the ``k``-th combination."""
-        point = [draw(r, rng, wide(i)) for i, r in enumerate(self.ranges)]
+    def ordinary(
+        self, rng: random.Random, k: int, wide: Callable[[int], bool] = lambda i: False, stratum: int | None = None
+    ) -> list[sympy.Expr]:
+        """An ordinary point whose finite-set values are the ``k``-th combination.
+
+        ``wide(i)``: leaf ``i`` is drawn wide instead, in band ``stratum``.
+        """
+        point = [draw(r, rng, True, stratum) if wide(i) else draw(r, rng) for i, r in enumerate(self.ranges)]
         for i, v in zip(self.finite, self.combos[k % len(self.combos)]):
             point[i] = v
         return point
@@ -432,13 +457,13 @@ class Plan:
             yield p
         k += len(self.thresholds)
         yield from self._targeted(rng, k)
+        # every band of magnitudes, both signs: all leaves wide, then one leaf at a time
         for j in range(WIDE_POINTS):
-            if j < WIDE_POINTS // 2:
-                p = self.ordinary(rng, k + j, lambda i: True)
-            else:
-                one = rng.randrange(len(self.leaves))
-                p = self.ordinary(rng, k + j, lambda i, one=one: i == one)
-            yield p
+            yield self.ordinary(rng, k + j, lambda i: True, j)
+        if len(self.leaves) > 1:
+            for j in range(WIDE_POINTS):
+                one = (j + rng.randrange(len(self.leaves))) % len(self.leaves)
+                yield self.ordinary(rng, k + j, lambda i, one=one: i == one, j)
 
     def _targeted(self, rng: random.Random, k: int) -> Iterator[list[sympy.Expr]]:
         """Points on and beside a kink in several symbols, solving for one of them."""
