@@ -225,6 +225,8 @@ class DerivationChecker:
                 continue
             sr.status, sr.message, sr.points = verdict.status, verdict.message, verdict.points
             sr.counterexample, sr.notes = verdict.counterexample, list(verdict.notes)
+            for st, where in ((previous.step, f"step {previous.index} (line {previous.step.line}): "), (ps.step, "")):
+                sr.notes += [Note("plain-e", where + m) for m in self.ctx.reading_notes(st.line, st.text)]
             self.transitions[(ci, ps.index)] = Transition(
                 previous.expr, ps.expr, ps.conditions, verdict, previous.step.text, ps.step.text
             )
@@ -300,7 +302,11 @@ class DerivationChecker:
         """
         exprs: list[sympy.Expr] = list(claim) if claim else [p.expr for _, ps in chains for p in ps[:1] if p.expr is not None]
         plans = self.plans or [ChainPlan(conds, parsed) for conds, parsed in chains]
-        regions = [p.shown_under for p in plans if p.readable]
+        if not all(p.readable for p in plans):
+            # the file is in error: what such a case would cover is unknown
+            note = Note("coverage-undecided", "coverage not checked: the condition of a case is in error")
+            return CoverageResult(False, [], [note], decided=False)
+        regions = [p.shown_under for p in plans]
         found = self.reasoner.uncovered(list(file_conditions), regions, exprs)
         notes = [
             Note("narrowed", f"{_chain_name(ci, p)} shows the claim only where {_texts(p.narrowed_by)} (the given on line {p.narrowed_by[0].line})")
