@@ -19,7 +19,7 @@ from .checker import DerivationChecker
 from .budget import Timeout
 from .loader import load_text, read_text
 from .model import Derivation
-from .results import ERROR, FileError, FileResult, file_status
+from .results import ERROR, INVALID, VALID, FileError, FileResult, file_status
 from .yamltree import LoadError
 
 
@@ -66,6 +66,45 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+_EXPECT_RE = re.compile(r"^expect\s*:\s*[\"']?(valid|invalid|error|unknown)[\"']?\s*(?:#.*)?$", re.M)
+
+
+def declared_expect(path: str | Path) -> str | None:
+    """The ``expect:`` of a file that could not be loaded (a teaching example of a file-level error).
+
+    Read from the text, top-level lines only, since the YAML itself may be what is broken.
+    """
+    try:
+        with Path(path).open("rb") as f:
+            head = f.read(64_000).decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = _EXPECT_RE.findall(head)
+    return found[0] if len(found) == 1 else None
+
+
+def outcome(result: FileResult) -> str:
+    """The status that decides the exit code: ``valid`` for a met expectation.
+
+    An unmet expectation keeps the real status, except that a valid file
+    expected to be something else counts as invalid (a check that failed).
+    """
+    if result.expect is None:
+        return result.status
+    if result.expect == result.status:
+        return VALID
+    return INVALID if result.status == VALID else result.status
+
+
+def expectation_message(result: FileResult) -> str | None:
+    """``expected invalid, got valid`` (or that the expectation was met), for reports."""
+    if result.expect is None:
+        return None
+    if result.expect == result.status:
+        return f"expected {result.expect}, got {result.status}: as expected"
+    return f"expected {result.expect}, got {result.status}"
+
+
 def context_for(deriv: Derivation) -> Context:
     texts = [s.text for c in deriv.chains for s in c.steps]
     if deriv.claim:
@@ -101,7 +140,7 @@ def verify_derivation(
 ) -> FileResult:
     """Check a loaded derivation: verdicts, claim, coverage and diagnoses."""
     started = time.monotonic()
-    result = FileResult(display_path or deriv.path, title=deriv.title)
+    result = FileResult(display_path or deriv.path, title=deriv.title, expect=deriv.expect)
     with errors_as_result(result):
         ctx = context_for(deriv)
         checker = DerivationChecker(deriv, ctx, seed=seed, timeout=timeout)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,29 +41,53 @@ def main() -> None:
     """Check step-by-step derivations: every step proved, or refuted with a counterexample."""
 
 
+FORMATS = ["text", "json", "github", "sarif", "auto", "concise", "html"]
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "github", "sarif", "auto", "html"]), default="text", show_default=True,
-    help="auto: github when GITHUB_ACTIONS is set, else text; html: one self-contained page (use with --output-file).",
+    "--format", "fmt", type=click.Choice(FORMATS), default=None,
+    help="text (default), json, github, sarif, concise (one line per finding: path:line:col: CODE message), "
+    "html (one self-contained page, with --output-file) or auto (github when GITHUB_ACTIONS is set, else text).",
 )
 @click.option("--output-file", "-o", "output_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
-@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed; the same seed gives the same report.")
-@click.option("--quiet", "-q", is_flag=True, help="Only problems: text shows problem steps and the summary; sarif leaves out notes; github already prints only problems.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=None, help=f"Seconds per transition.  [default: {DEFAULT_TIMEOUT:g}]")
+@click.option("--seed", type=int, default=None, help="Sampling seed; the same seed gives the same report.  [default: 0]")
+@click.option("--quiet", "-q", is_flag=True, help="Only problems: text shows problem steps and the summary; sarif and concise leave out notes; github already prints only problems.")
+@click.option("--statistics", is_flag=True, help="Print how many findings there are of each code instead of the findings (JSON with --format json).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when a derivation is invalid or in error (usage errors still exit 2).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), help="Settings from this TOML file instead of the closest pyproject.toml with [tool.derivcheck].")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--context", "context_path", type=click.Path(path_type=Path), help="Symbols, indices and definitions for every file: a derivation file (steps optional) or a grading key with --question.")
 @click.option("--question", help="With a grading key as --context: the question whose context to use.")
 def verify(
-    paths: tuple[Path, ...], fmt: str, timeout: float, seed: int, quiet: bool, exit_zero: bool,
-    context_path: Path | None, question: str | None, output_file: Path | None = None,
+    paths: tuple[Path, ...], fmt: str | None, timeout: float | None, seed: int | None, quiet: bool, exit_zero: bool,
+    context_path: Path | None, question: str | None, output_file: Path | None = None, statistics: bool = False,
+    config_path: Path | None = None, isolated: bool = False,
 ) -> None:
-    """Verify derivation files (.yaml/.yml, or Markdown/LaTeX .md/.tex), or every .yaml/.yml below folders."""
-    from .api import collect_paths
-    from .documents import load_context, verify_any
-    from .report import render_github, render_json, render_text
+    """Verify derivation files (.yaml/.yml, or Markdown/LaTeX .md/.tex), or every .yaml/.yml below folders.
+
+    Settings come from [tool.derivcheck] in the closest pyproject.toml (or --config FILE);
+    flags given here override them. A file with `expect: invalid` passes when it gets that
+    status. The file format is described in docs/format.md.
+    """
+    from .api import outcome
+    from .batch import collect, verify_one
+    from .config import Config, ConfigError, load_config
+    from .documents import load_context
     from .yamltree import LoadError
 
+    if isolated and config_path is not None:
+        raise click.UsageError("give --config or --isolated, not both")
+    try:
+        config = Config() if isolated else load_config(config_path)
+    except ConfigError as err:
+        click.echo(f"derivcheck: {err}", err=True)
+        sys.exit(EXIT_ERROR)
+    fmt = fmt or config.format or "text"
+    timeout = timeout if timeout is not None else config.timeout or DEFAULT_TIMEOUT
+    seed = seed if seed is not None else config.seed or 0
     context = None
     if context_path is not None:
         try:
@@ -71,26 +96,70 @@ def verify(
             where = f"{context_path}:{err.line}" if err.line else str(context_path)
             click.echo(f"derivcheck: context {where}: {err.message}", err=True)
             sys.exit(EXIT_ERROR)
-    files = collect_paths(paths)
-    if not files:
-        click.echo("derivcheck: no .yaml or .yml files found in " + ", ".join(map(str, paths)), err=True)
+    found = collect(paths, config)
+    _say_left_out(found)
+    if not found.files:
+        what = "no derivation files" if found.grading or found.contexts or found.excluded else "no .yaml or .yml files"
+        click.echo(f"derivcheck: {what} found in " + ", ".join(map(str, paths)), err=True)
         sys.exit(EXIT_ERROR)
-    results = [verify_any(f, context, seed=seed, timeout=timeout, display_path=display_path(f)) for f in files]
+    results = [verify_one(f, display_path(f), context, seed=seed, timeout=timeout, config=config) for f in found.files]
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS", "").strip().lower() not in ("", "false", "0") else "text"
-    if output_file is not None or fmt == "html":
+    if statistics:
+        from .formats.concise import render_statistics
+
+        _emit(render_statistics(results, quiet=quiet, as_json=fmt == "json") + "\n", output_file)
+    elif output_file is not None or fmt == "html":
         _write_report(results, fmt, quiet, output_file)
     elif fmt == "json":
+        from .report import render_json
+
         click.echo(render_json(results))
     elif fmt == "github":
+        from .report import render_github
+
         click.echo(render_github(results))
     elif fmt == "sarif":
         from .sarif import render_sarif
 
         click.echo(render_sarif(results, quiet=quiet))
+    elif fmt == "concise":
+        from .formats.concise import render_concise
+
+        click.echo(render_concise(results, quiet=quiet))
     else:
+        from .report import render_text
+
         render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
-    sys.exit(EXIT_OK if exit_zero else exit_status([r.status for r in results]))
+    sys.exit(EXIT_OK if exit_zero else exit_status([outcome(r) for r in results]))
+
+
+def _say_left_out(found: Any) -> None:
+    """Name what a folder walk did not verify (on standard error, so reports stay clean)."""
+
+    def names(paths: list[Path], limit: int = 5) -> str:
+        shown = ", ".join(display_path(p) for p in paths[:limit])
+        return shown + (f" and {len(paths) - limit} more" if len(paths) > limit else "")
+
+    if found.grading:
+        click.echo(f"derivcheck: left {len(found.grading)} grading file(s) to `derivcheck grade`: {names(found.grading)}", err=True)
+    if found.contexts:
+        click.echo(f"derivcheck: left out {len(found.contexts)} context file(s) (names, no steps; use with --context): {names(found.contexts)}", err=True)
+    if found.excluded:
+        click.echo(f"derivcheck: excluded by the configuration: {names(found.excluded)}", err=True)
+
+
+def _emit(text: str, output_file: Path | None) -> None:
+    """Write ``text`` to ``output_file``, or to standard output."""
+    if output_file is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output_file.write_text(text, encoding="utf-8", errors="backslashreplace")  # a non-UTF-8 file name in a report
+    except OSError as e:
+        click.echo(f"derivcheck: {output_file}: cannot write the report: {e.strerror or e}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"derivcheck: wrote {output_file}", err=True)
 
 
 def _write_report(results: list, fmt: str, quiet: bool, output_file: Path | None) -> None:  # type: ignore[type-arg]
@@ -114,19 +183,15 @@ def _write_report(results: list, fmt: str, quiet: bool, output_file: Path | None
         from .sarif import render_sarif
 
         text = render_sarif(results, quiet=quiet) + "\n"
+    elif fmt == "concise":
+        from .formats.concise import render_concise
+
+        text = render_concise(results, quiet=quiet) + "\n"
     else:
         buffer = io.StringIO()
         render_text(results, file=buffer, quiet=quiet, color=False)
         text = buffer.getvalue()
-    if output_file is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output_file.write_text(text, encoding="utf-8")
-    except OSError as e:
-        click.echo(f"derivcheck: {output_file}: cannot write the report: {e.strerror or e}", err=True)
-        sys.exit(EXIT_ERROR)
-    click.echo(f"derivcheck: wrote {output_file}", err=True)
+    _emit(text, output_file)
 
 
 @main.command(name="import")

@@ -14,7 +14,9 @@ from .model import Chain, Derivation, Scope, Size, Step, Text
 from .yamltree import LoadError, Map, Scalar, Seq, Value, kind_name, read_yaml
 
 SCOPE_KEYS = ("symbols", "indices", "sizes", "define", "given")
-DERIVATION_KEYS = ("title", *SCOPE_KEYS, "claim", "steps", "cases")
+DERIVATION_KEYS = ("title", "expect", *SCOPE_KEYS, "claim", "steps", "cases")
+#: what ``expect:`` may name: a file status
+EXPECT_VALUES = ("valid", "invalid", "error", "unknown")
 STEP_KEYS = ("expr", "latex", "why", "given")
 CASE_KEYS = ("title", "given", "steps")
 
@@ -61,12 +63,15 @@ def read_derivation(
     check_keys(root, allowed, "derivation")
     scope = read_scope(root)
     title = optional_str(root, "title")
+    expect = optional_str(root, "expect")
+    if expect is not None and expect not in EXPECT_VALUES:
+        raise LoadError(f"expect: must be one of {', '.join(EXPECT_VALUES)}, got {expect!r}", root.key_lines["expect"])
     claim = None
     if "claim" in root.items:
         claim = expression_text(root.items["claim"], "claim")
     chains, has_cases = read_body(root, require_steps)
     check_indices(scope, chains)
-    return Derivation(path, scope, chains, title=title, claim=claim, has_cases=has_cases, line=root.line)
+    return Derivation(path, scope, chains, title=title, claim=claim, has_cases=has_cases, line=root.line, expect=expect)
 
 
 def read_body(root: Map, require_steps: bool = True) -> tuple[list[Chain], bool]:

@@ -81,3 +81,5 @@ class Derivation:
     claim: Text | None = None
     has_cases: bool = False
     line: int = 1
+    #: ``expect:``: the status a deliberately wrong teaching example should get
+    expect: str | None = None

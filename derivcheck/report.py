@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import IO, Callable
 
+from .codes import code_of
+from .formats.locate import column
 from .results import (
     ERROR,
     INVALID,
@@ -65,8 +67,9 @@ def github_lines(results: list[FileResult]) -> list[str]:
     for r in results:
         path = escape_property(r.path)
         if r.error:
-            line = f",line={r.error.line}" if r.error.line else ""
+            line = f",line={r.error.line},col={column(r.path, r.error.line)}" if r.error.line else ""
             lines.append(f"::error file={path}{line}::{escape_data(r.error.message)}")
+            lines += _expectation_lines(r, path)
             continue
         for chain in r.chains:
             for s in chain.steps:
@@ -76,7 +79,7 @@ def github_lines(results: list[FileResult]) -> list[str]:
                 message = f"step {s.index} {s.status}: {s.message or ''}"
                 if s.diagnoses:
                     message = f"step {s.index} {s.status} [{s.diagnoses[0].kind}]: {s.diagnoses[0].message}"
-                lines.append(f"::{level} file={path},line={s.line}::{escape_data(message)}")
+                lines.append(f"::{level} file={path},line={s.line},col={column(r.path, s.line)}::{escape_data(message)}")
         # a claim that fails only for want of coverage is reported once, as coverage
         if r.claim and r.claim.status in (INVALID, ERROR) and r.claim.cause != "coverage":
             lines.append(f"::error file={path},line=1::{escape_data('claim: ' + r.claim.message)}")
@@ -87,7 +90,15 @@ def github_lines(results: list[FileResult]) -> list[str]:
             else:
                 msg = "; ".join(n.message for n in r.coverage.notes if n.kind == "coverage-undecided")
                 lines.append(f"::warning file={path},line=1::{escape_data(msg or 'coverage of the claim is not established')}")
+        lines += _expectation_lines(r, path)
     return lines
+
+
+def _expectation_lines(r: FileResult, path: str) -> list[str]:
+    """An ``expect:`` that was not met is a problem of its own (met, the steps' problems are the example's point)."""
+    if r.expect is None or r.expect == r.status:
+        return []
+    return [f"::error file={path},line=1::{escape_data(f'expected {r.expect}, got {r.status}')}"]
 
 
 def render_github(results: list[FileResult]) -> str:
@@ -109,26 +120,38 @@ def summary_line(results: list[FileResult]) -> str:
     noun = "file" if len(results) == 1 else "files"
     t_noun = "transition" if counts["transitions"] == 1 else "transitions"
     # one line per run: pre-commit splits the file list, so each batch says what it covered
-    return f"derivcheck: {len(results)} {noun} checked: {files or 'none'}; {counts['transitions']} {t_noun}: {steps or 'none'}"
+    line = f"derivcheck: {len(results)} {noun} checked: {files or 'none'}; {counts['transitions']} {t_noun}: {steps or 'none'}"
+    expecting = [r for r in results if r.expect is not None]
+    if expecting:  # teaching examples with `expect:`
+        met = sum(r.expect == r.status for r in expecting)
+        line += f"; {met} of {len(expecting)} expected statuses met"
+    return line
 
 
 _ORDER = [VALID, INVALID, UNKNOWN, ERROR]
 
 
-def render_text(results: list[FileResult], file: IO[str] | None = None, quiet: bool = False, color: bool | None = None) -> None:
-    """Print the annotated report with Rich (colour only on a terminal, never with NO_COLOR)."""
+def render_text(
+    results: list[FileResult], file: IO[str] | None = None, quiet: bool = False, color: bool | None = None, width: int | None = None
+) -> None:
+    """Print the annotated report with Rich (colour only on a terminal, never with NO_COLOR).
+
+    On a terminal (or with ``width``) long lines wrap at word boundaries with a
+    hanging indent; into a pipe or a file every item stays on one line, for grep.
+    """
     from rich.console import Console
     from rich.markup import escape
     from rich.text import Text
 
-    console = Console(file=file, highlight=False, soft_wrap=True, no_color=(color is False) or None, emoji=False)
+    console = Console(file=file, highlight=False, soft_wrap=True, no_color=(color is False) or None, emoji=False, width=width)
+    console.soft_wrap = not (width or console.is_terminal)
 
     def status_text(status: str) -> Text:
         symbol, style = STYLES.get(status, ("?", ""))
         return Text(f"{symbol} {status}", style=style)
 
     for r in results:
-        if quiet and r.status == VALID:
+        if quiet and (r.status == VALID or r.expect == r.status):
             continue
         head = Text()
         head.append(r.path, style="bold")
@@ -137,6 +160,10 @@ def render_text(results: list[FileResult], file: IO[str] | None = None, quiet: b
         head.append("  ")
         head.append_text(status_text(r.status))
         console.print(head)
+        if r.expect is not None:
+            met = r.expect == r.status
+            console.print(Text(f"  expect: expected {r.expect}, got {r.status}" + (": as expected" if met else ""),
+                               style="green" if met else "bold red"))
         if r.error:
             where = f"{r.path}:{r.error.line}" if r.error.line else r.path
             console.print(Text(f"  {where}: {r.error.message}", style="magenta"))
@@ -154,16 +181,17 @@ def render_text(results: list[FileResult], file: IO[str] | None = None, quiet: b
                 line.append(" ")
                 line.append_text(status_text(s.status))
                 line.append("  ")
+                indent = len(line.plain)
                 line.append(s.expr)
                 if s.why:
                     line.append(f"   ({s.why})", style="italic dim")
-                console.print(line)
+                hang(console, line, indent)
                 _print_details(console, s, escape)
         if r.claim:
             t = Text("  claim: ")
             t.append_text(status_text(r.claim.status))
             t.append(f" — {r.claim.message}")
-            console.print(t)
+            hang(console, t, len("  claim: "))
         if r.coverage:
             t = Text("  coverage: ")
             if r.coverage.complete:
@@ -178,8 +206,27 @@ def render_text(results: list[FileResult], file: IO[str] | None = None, quiet: b
                     t.append(" ...")
             console.print(t)
             for n in r.coverage.notes:  # coverage-gap, narrowed, coverage-undecided
-                console.print(Text(f"    note [{n.kind}]: {n.message}", style="dim" if n.kind != "coverage-undecided" else "yellow"))
+                code = code_of(n.kind)
+                console.print(Text(f"    note [{code + ' ' if code else ''}{n.kind}]: {n.message}", style="dim" if n.kind != "coverage-undecided" else "yellow"))
     console.print(Text(summary_line(results), style="bold"))
+
+
+def hang(console: object, text: object, indent: int) -> None:
+    """Print ``text``; when the console wraps, continuation lines start at column ``indent``.
+
+    The first ``indent`` characters are a fixed column and the rest wraps at word
+    boundaries beside it (a word longer than the line is folded), so nothing
+    breaks mid-word and the message stays readable under its own start.
+    """
+    from rich.text import Text
+
+    if console.soft_wrap or indent > console.width // 2:  # type: ignore[attr-defined]
+        console.print(text)  # type: ignore[attr-defined]
+        return
+    head, rest = text[:indent], text[indent:]  # type: ignore[index]
+    for i, part in enumerate(rest.wrap(console, console.width - indent, overflow="fold")):  # type: ignore[attr-defined]
+        part.rstrip()
+        console.print(Text.assemble(head if i == 0 else " " * indent, part))  # type: ignore[attr-defined]
 
 
 def _print_details(console: object, s: StepResult, escape: Callable[[str], str]) -> None:
@@ -190,21 +237,23 @@ def _print_details(console: object, s: StepResult, escape: Callable[[str], str])
         return
     if s.status in (PROVED, TESTED):
         if s.status == TESTED and s.message:
-            console.print(Text(pad + s.message, style="cyan dim"))  # type: ignore[attr-defined]
+            hang(console, Text(pad + s.message, style="cyan dim"), len(pad))
     elif s.counterexample is not None:
-        console.print(Text(pad + "counterexample " + s.counterexample.describe(), style="red"))  # type: ignore[attr-defined]
+        hang(console, Text(pad + "counterexample " + s.counterexample.describe(), style="red"), len(pad))
     elif s.message:
-        console.print(Text(pad + s.message, style="magenta" if s.status == ERROR else "yellow"))  # type: ignore[attr-defined]
+        hang(console, Text(pad + s.message, style="magenta" if s.status == ERROR else "yellow"), len(pad))
     for d in s.diagnoses:
         t = Text(pad + "→ ")
-        t.append(d.kind, style="bold")
+        code = code_of(d.kind)
+        t.append(f"{code} {d.kind}" if code else d.kind, style="bold")
         t.append(": " + d.message)
         if d.fix:
             t.append("  fix: ", style="bold")
             t.append(d.fix, style="bold green")
-        console.print(t)  # type: ignore[attr-defined]
+        hang(console, t, len(pad) + 2)
     for n in s.notes:
-        console.print(Text(pad + f"note {n.kind}: {n.message}", style="dim"))  # type: ignore[attr-defined]
+        code = code_of(n.kind)
+        hang(console, Text(pad + f"note {code + ' ' if code else ''}{n.kind}: {n.message}", style="dim"), len(pad))
 
 
 FORMATS = ("text", "json", "github")

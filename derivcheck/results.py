@@ -145,12 +145,18 @@ class FileResult:
     coverage: CoverageResult | None = None
     chains: list[ChainResult] = field(default_factory=list)
     seconds: float = 0.0
+    #: the file's ``expect:`` (a teaching example meant to be invalid), or None
+    expect: str | None = None
+
+    @property
+    def expectation_met(self) -> bool | None:
+        return None if self.expect is None else self.status == self.expect
 
     def transitions(self) -> list[StepResult]:
         return [s for c in self.chains for s in c.steps if s.status != START]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "title": self.title,
             "status": self.status,
@@ -159,6 +165,10 @@ class FileResult:
             "coverage": self.coverage.to_json() if self.coverage else None,
             "chains": [c.to_json() for c in self.chains],
         }
+        if self.expect is not None:
+            out["expect"] = self.expect
+            out["expectation_met"] = self.expectation_met
+        return out
 
 
 def summary(results: list[FileResult]) -> dict[str, int]:
@@ -194,4 +204,5 @@ def file_status(result: FileResult) -> str:
 
 
 def report_json(results: list[FileResult]) -> dict[str, Any]:
-    return {"version": 1, "files": [r.to_json() for r in results], "summary": summary(results)}
+    by_status = {s: sum(1 for r in results if r.status == s) for s in (VALID, INVALID, ERROR, UNKNOWN)}
+    return {"version": 1, "files": [r.to_json() for r in results], "summary": {**summary(results), "file_status": by_status}}

@@ -6,8 +6,14 @@ coverage), with ids that never change once published:
 
 - ``DC101``–``DC110``: the diagnosis kinds, in SPEC order; ``DC111``
   ``missing-factor`` and ``DC112`` ``extra-derivative``, added later;
-- ``DC201``–``DC205``: invalid, error, timeout, claim, coverage;
-- ``DC301``: the ``domain-change`` note on a valid transition.
+- ``DC201``–``DC205``: invalid, error, timeout, claim, coverage; ``DC206`` a file
+  whose status is not the one its ``expect:`` names;
+- ``DC301``: the ``domain-change`` note on a valid transition; ``DC302``
+  ``coverage-gap`` and ``DC303`` ``narrowed``, notes about coverage (in the rule
+  table so that ``derivcheck explain`` knows them; no result uses them yet).
+
+Regions carry ``startColumn`` where the step's text can be found on its line
+(1 otherwise).
 
 Locations are relative to the current directory (``uriBaseId: %SRCROOT%``,
 which is left for the viewer to resolve, so the log does not depend on where
@@ -30,6 +36,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import __version__
+from .formats.locate import column
 from .results import ERROR, INVALID, START, TIMEOUT, FileResult, StepResult
 
 SARIF_VERSION = "2.1.0"
@@ -179,11 +186,34 @@ RULES: tuple[Rule, ...] = (
         "Add a case for the uncovered combination (for example `given: T != k`).",
     ),
     Rule(
+        "DC206", "expectation", "ExpectationNotMet",
+        "The file's status is not the one its `expect:` names.",
+        "A teaching example marked `expect: invalid` (or valid, error, unknown) passes only when it gets "
+        "that status; this one got another (\"expected invalid, got valid\").",
+        "Fix the example so that it shows the intended mistake, or change `expect:` to the status it gets.",
+    ),
+    Rule(
         "DC301", "domain-change", "DomainChange",
         "The two steps are defined on different sets of points.",
         "A valid transition where the steps are defined on different sets of points, for example "
         "after cancelling a factor that can be zero; the message gives an example point.",
         "Nothing to fix if the cancellation is intended; otherwise state the condition with `given:`.",
+        level="note",
+    ),
+    Rule(
+        "DC302", "coverage-gap", "CoverageGap",
+        "The cases leave isolated points uncovered.",
+        "No case covers some isolated points (for example x = 0 between `given: x > 0` and `given: x < 0`); "
+        "a set of measure zero, so the coverage still counts as complete. The note names the points.",
+        "Nothing to fix if the points do not matter; otherwise add a case for them or widen a condition (`x >= 0`).",
+        level="note",
+    ),
+    Rule(
+        "DC303", "narrowed", "NarrowedChain",
+        "A step-level `given` narrows what the chain shows.",
+        "A `given` on a step that the file's and the case's conditions do not imply holds from that step on, "
+        "so the chain shows the claim only under it and counts for coverage as a case with that condition.",
+        "Move the condition to a case of its own (`cases:` with `given:`), and add the cases that cover the rest.",
         level="note",
     ),
 )
@@ -210,7 +240,7 @@ def _uri_escape(path: str) -> str:
     return quote(path, safe="/-._~!$&'()*+,;=:@")
 
 
-_KEY_RE = {key: re.compile(rf"^{key}\s*:", re.M) for key in ("claim", "cases", "steps")}
+_KEY_RE = {key: re.compile(rf"^{key}\s*:", re.M) for key in ("claim", "cases", "steps", "expect")}
 
 
 def key_line(path: str, key: str) -> int:
@@ -254,7 +284,7 @@ def _result(rule: Rule, level: str, message: str, path: str, line: int | None) -
             {
                 "physicalLocation": {
                     "artifactLocation": artifact_location(path),
-                    "region": {"startLine": max(1, int(line or 1))},
+                    "region": {"startLine": max(1, int(line or 1)), "startColumn": column(path, line)},
                 }
             }
         ],
@@ -266,6 +296,8 @@ def file_results(r: FileResult, quiet: bool = False) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if r.error:
         out.append(_result(RULE_BY_KIND["error"], "error", r.error.message, r.path, r.error.line))
+        if r.expect is not None and r.status != r.expect:
+            out.append(_result(RULE_BY_KIND["expectation"], "error", f"expected {r.expect}, got {r.status}", r.path, key_line(r.path, "expect")))
         return out
     for chain in r.chains:
         where = f" (case {chain.title or ', '.join(chain.given)})" if len(r.chains) > 1 or chain.given else ""
@@ -297,6 +329,8 @@ def file_results(r: FileResult, quiet: bool = False) -> list[dict[str, Any]]:
         else:  # neither shown nor refuted
             message = "; ".join(n.message for n in r.coverage.notes if n.kind == "coverage-undecided")
             out.append(_result(RULE_BY_KIND["coverage"], "warning", message or "coverage of the claim is not established", r.path, line))
+    if r.expect is not None and r.status != r.expect:
+        out.append(_result(RULE_BY_KIND["expectation"], "error", f"expected {r.expect}, got {r.status}", r.path, key_line(r.path, "expect")))
     return out
 
 

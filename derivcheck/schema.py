@@ -181,6 +181,11 @@ def derivation_schema(context: bool = False) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "title": {"$ref": "#/$defs/text"},
+            "expect": {
+                "description": "A deliberately wrong teaching example: the file passes when its status is this one "
+                "(\"expected invalid, got valid\" otherwise).",
+                "enum": ["valid", "invalid", "error", "unknown"],
+            },
             **_scope_properties(),
             "claim": {
                 "description": "'LEFT = RIGHT': the first step must equal LEFT and the last step RIGHT.",

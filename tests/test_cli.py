@@ -60,7 +60,8 @@ def test_json_report_shape(files: Path) -> None:
     assert set(step["counterexample"]) == {"values", "left", "right"}
     assert step["diagnoses"] is not None and step["notes"] == []
     assert invalid["chains"][0]["steps"][0]["status"] == "start"
-    assert doc["summary"] == {"files": 3, "transitions": 3, "proved": 1, "tested": 0, "invalid": 1, "error": 1, "timeout": 0}
+    assert doc["summary"] == {"files": 3, "transitions": 3, "proved": 1, "tested": 0, "invalid": 1, "error": 1, "timeout": 0,
+                              "file_status": {"valid": 1, "invalid": 1, "error": 1, "unknown": 0}}
 
 
 def test_file_error_in_json(tmp_path: Path) -> None:
@@ -74,7 +75,7 @@ def test_file_error_in_json(tmp_path: Path) -> None:
 def test_github_format(files: Path) -> None:
     code, out = run("verify", "--format", "github", str(files))
     lines = [l for l in out.splitlines() if l.startswith("::")]
-    assert any(l.startswith("::error file=") and ",line=3::" in l and "invalid" in l for l in lines)
+    assert any(l.startswith("::error file=") and ",line=3,col=5::" in l and "invalid" in l for l in lines)
     assert len(lines) == 2
 
 
@@ -114,8 +115,9 @@ def test_shipped_derivations_are_valid() -> None:
 
 
 def test_shipped_examples_show_the_mistakes() -> None:
-    code, out = run("verify", "--format", "json", str(ROOT / "examples"))
-    doc = json.loads(out)
+    result = CliRunner().invoke(main, ["verify", "--format", "json", str(ROOT / "examples")])
+    assert result.exit_code == 0, result.output  # every example gets the status its `expect:` names
+    doc = json.loads(result.stdout)
     by_name = {Path(f["path"]).name: f for f in doc["files"]}
     q1 = by_name["int305_q1_logistic_gradient.yaml"]
     assert [s["status"] for s in q1["chains"][0]["steps"]][2] == "invalid"  # the dropped t

@@ -146,14 +146,14 @@ def test_github_lines_escape_file_and_message() -> None:
     step = StepResult(2, 7, "x", "invalid", message="100% wrong\nsee: a, b")
     r = FileResult("odd,name:1.yaml", status="invalid", chains=[ChainResult([], [StepResult(1, 6, "y", "start"), step])])
     (line,) = github_lines([r])
-    assert line.startswith("::error file=odd%2Cname%3A1.yaml,line=7::")
+    assert line.startswith("::error file=odd%2Cname%3A1.yaml,line=7,col=1::")  # no such file: column 1
     body = line.split("::", 2)[2]
     assert "\n" not in line and body == "step 2 invalid: 100%25 wrong%0Asee: a, b"
 
 
 def test_github_file_error_line() -> None:
     r = FileResult("a.yaml", status="error", error=FileError("invalid YAML: x", 3))
-    assert github_lines([r]) == ["::error file=a.yaml,line=3::invalid YAML: x"]
+    assert github_lines([r]) == ["::error file=a.yaml,line=3,col=1::invalid YAML: x"]
 
 
 # -- the summary line --------------------------------------------------------------------
@@ -184,7 +184,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_auto_picks_github_on_actions(project: Path) -> None:
     result = invoke(["verify", "--format", "auto", "derivations"], env={"GITHUB_ACTIONS": "true"})
     assert result.exit_code == 1
-    assert "::error file=derivations/cube.yaml,line=5::" in result.output
+    assert "::error file=derivations/cube.yaml,line=5,col=5::" in result.output  # the step after "  - "
 
 
 def test_auto_picks_text_elsewhere(project: Path) -> None:
