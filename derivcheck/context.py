@@ -17,7 +17,7 @@ from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
 
 from . import limits
 from .budget import Timeout, time_limit
-from .functions import kink_diff
+from .functions import CONSTANTS, kink_diff
 from .domains import REAL, Domain, DomainError, parse_domain
 from .loader import declared_name
 from .model import Scope, Text
@@ -106,6 +106,18 @@ class Context:
             ranges=tuple(sorted(self.index_size.items())),
         )
         self.domains: dict[str, Domain] = {}
+        #: notes about how a step was read, by (line, text): `e` used as a power's base
+        self.reading: dict[tuple[int, str], list[str]] = {}
+        for table in (scope.symbols, scope.define):
+            for key, text in table.items():
+                base, _ = declared_name(key)
+                if base in CONSTANTS:
+                    what = "Euler's number e = 2.71828..." if base == "E" else "the constant 3.14159..."
+                    raise ContextError(
+                        f"{base} is {what} and cannot be declared or defined: choose another name "
+                        f"for your quantity (such as {base}_0 or {'energy' if base == 'E' else 'p'})",
+                        text.line,
+                    )
         for key, text in scope.symbols.items():
             base, _ = declared_name(key)
             try:
@@ -146,7 +158,18 @@ class Context:
         except RecursionError:
             raise ContextError("expression too deeply nested", line) from None
         self.check_derivative_names(expr, line, latex)
+        if not latex and "e" not in self.domains and "e" not in self.definitions:
+            plain_e = make_symbol("e")
+            if any(p.base == plain_e for p in expr.atoms(sympy.Pow)):
+                self.reading[(line, text)] = [
+                    "`e` is a plain symbol here: write exp(x) or E for Euler's number "
+                    "(declare e under 'symbols' if it is a quantity of yours)"
+                ]
         return expr
+
+    def reading_notes(self, line: int, text: str) -> list[str]:
+        """Notes on how the step on ``line`` was read (see :attr:`reading`)."""
+        return list(self.reading.get((line, text), ()))
 
     def is_known(self, name: str) -> bool:
         """Declared under ``symbols``, defined, an index or a size."""

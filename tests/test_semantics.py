@@ -305,3 +305,58 @@ def test_other_names_of_a_definition_are_not_captured() -> None:
     text = "define:\n  f: a*m\n  h: f + 1\nsteps:\n  - Sum(h, (m, 1, 2))\n  - {}\n"
     assert statuses(check(text.format("3*a + 2"))) == [["start", "proved"]]
     assert statuses(check(text.format("2*a*m + 2"))) == [["start", "invalid"]]
+
+
+# -- 7. e and E -----------------------------------------------------------------------------
+
+
+def _notes(result) -> list[str]:  # type: ignore[no-untyped-def]
+    return [n.message for c in result.chains for s in c.steps for n in s.notes if n.kind == "plain-e"]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_e_as_a_base_keeps_its_meaning_and_says_so(seed: int) -> None:
+    # e**x with e a plain symbol is not exp(x): at e = 3, x = 1 the sides are 3 and
+    # 2.71828... (mpmath), so the verdict is invalid, and the report says why.
+    assert mpmath.e != 3
+    r = check("steps:\n  - e**x\n  - exp(x)\n", seed=seed)
+    assert statuses(r) == [["start", "invalid"]]
+    notes = _notes(r)
+    assert notes and "`e` is a plain symbol here: write exp(x) or E" in notes[0] and "step 1 (line 2)" in notes[0]
+
+
+def test_e_note_in_json_and_on_the_step_itself() -> None:
+    import json
+
+    from derivcheck.report import render_json
+
+    # e^(-z) = 1/e^z (same symbol e, power rules): proved, still with the note.
+    r = check("steps:\n  - 1/e^z\n  - e^(-z)\n")
+    assert statuses(r) == [["start", "proved"]]
+    data = json.loads(render_json([r]))
+    kinds = [n["kind"] for n in data["files"][0]["chains"][0]["steps"][1]["notes"]]
+    assert kinds.count("plain-e") == 2  # one for each step of the transition
+    # no note for E**x or exp(x), nor when e is a declared quantity
+    assert not _notes(check("steps:\n  - E**x\n  - exp(x)\n"))
+    assert not _notes(check("symbols:\n  e: positive\nsteps:\n  - e**2\n  - e*e\n"))
+
+
+@pytest.mark.parametrize("name", ["E", "pi"])
+def test_declaring_a_constant_is_an_error(name: str) -> None:
+    r = check(f"symbols:\n  {name}: positive\nsteps:\n  - {name}\n  - {name}\n")
+    assert r.status == "error" and r.error is not None and r.error.line == 2
+    assert ("Euler's number" if name == "E" else "constant") in r.error.message
+    r = check(f"define:\n  {name}: x + 1\nsteps:\n  - {name}\n  - {name}\n")
+    assert r.status == "error" and "cannot be declared or defined" in r.error.message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_latex_e_is_eulers_number_and_E_a_symbol(seed: int) -> None:
+    # In LaTeX e^{x} is exp(x) (no note), and E (energy) is a plain symbol: E^2 = E*E.
+    r = check("steps:\n  - latex: 'e^{-z}'\n  - exp(-z)\n", seed=seed)
+    assert statuses(r) == [["start", "proved"]] and not _notes(r)
+    r = check("steps:\n  - latex: 'E^2 + 1'\n  - latex: 'E \\cdot E + 1'\n", seed=seed)
+    assert statuses(r) == [["start", "proved"]]
+    # LaTeX E + 1 is not the plain language's E + 1 = 3.718...: at E = 3 they are 4 and 3.718
+    r = check("steps:\n  - latex: 'E + 1'\n  - E + 1\n", seed=seed)
+    assert statuses(r) == [["start", "invalid"]]
