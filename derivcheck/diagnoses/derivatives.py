@@ -15,7 +15,7 @@ import sympy
 from ..context import ContextError, substitutions
 from ..results import Note
 from .probe import MAX_PIECES, Piece, Probe
-from .text import paren, replace_span
+from .text import paren, replace_span, split_top, strip_parens
 
 #: Most factors of one term whose derivative is tried.
 MAX_TERM_FACTORS = 6
@@ -94,8 +94,6 @@ def extra_derivative(p: Probe) -> list[Note]:
 def _factors(p: Probe, term: Piece) -> list[Piece]:
     text = term.text.lstrip("+- ").strip()
     sign = -1 if term.text.strip().startswith("-") else 1
-    from .text import split_top, strip_parens
-
     spans = split_top(text, "*")
     if not 1 < len(spans) <= MAX_TERM_FACTORS:
         return []
