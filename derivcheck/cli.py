@@ -199,9 +199,14 @@ def _write_report(results: list, fmt: str, quiet: bool, output_file: Path | None
 @click.option("--context", "context_path", type=click.Path(path_type=Path), help="The context file the draft will be verified with (named in its header).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write the YAML here instead of standard output.")
 def import_(document: Path, context_path: Path | None, output: Path | None) -> None:
-    """Turn the display math of a Markdown/LaTeX DOCUMENT into a derivation YAML with latex: steps."""
+    """Turn the display math of a Markdown/LaTeX DOCUMENT (.md or .tex) into a derivation YAML with latex: steps."""
     from .documents import import_to_yaml
     from .yamltree import LoadError
+
+    if document.suffix.lower() not in (".md", ".tex"):
+        click.echo(f"derivcheck: {document}: import reads Markdown (.md) or LaTeX (.tex) documents; "
+                   "a .yaml derivation needs no import: derivcheck verify it", err=True)
+        sys.exit(EXIT_ERROR)
 
     try:
         text = import_to_yaml(document, str(context_path) if context_path else None)
@@ -236,7 +241,7 @@ def schema(key: bool, context: bool) -> None:
 @click.option("--submission-timeout", type=click.FloatRange(min=1, max=86400), default=120.0, show_default=True, help="Wall-clock seconds per submission; past it the submission is graded 0.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=3072, show_default=True, help="Address-space limit per worker in MB (0: none).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
-@click.option("--gradescope", is_flag=True, help="Also write gradescope/STUDENT_ID/results.json.")
+@click.option("--gradescope", is_flag=True, help="Also write gradescope/STUDENT_ID/results.json (for one submission on Gradescope itself: derivcheck gradescope).")
 @click.option("--no-cache", is_flag=True, help="Check every transition anew (for benchmarks).")
 def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, submission_timeout: float, memory_mb: int, seed: int, gradescope: bool, no_cache: bool) -> None:
     """Grade every submission in SUBMISSIONS against the answer KEY."""
@@ -247,15 +252,40 @@ def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, su
 
 
 @main.command()
-@click.argument("kind", required=False)
-def explain(kind: str | None) -> None:
-    """Explain a diagnosis KIND (sign-error, wrong-factor, ...); with no KIND, list them all."""
-    from .rules import BY_KIND, KINDS, explain as explain_text
+@click.argument("key", type=click.Path(path_type=Path))
+@click.option("--submission", "submission", type=click.Path(path_type=Path), default=Path("/autograder/submission"), show_default=True,
+              help="The folder holding the student's one file (.yaml, .yml or .md).")
+@click.option("--results", "results", type=click.Path(path_type=Path, dir_okay=False), default=Path("/autograder/results/results.json"), show_default=True,
+              help="Where to write Gradescope's results.json.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
+@click.option("--submission-timeout", type=click.FloatRange(min=1, max=86400), default=120.0, show_default=True, help="Wall-clock seconds for the submission; past it, it scores 0.")
+@click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=3072, show_default=True, help="Address-space limit in MB (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
+@click.option("--visibility", type=click.Choice(["visible", "hidden", "after_due_date", "after_published"]), default="visible", show_default=True,
+              help="When students see the results (Gradescope's visibility).")
+def gradescope(key: Path, submission: Path, results: Path, timeout: float, submission_timeout: float, memory_mb: int, seed: int, visibility: str) -> None:
+    """Grade one submission for Gradescope's autograder against the answer KEY and write results.json.
 
-    if kind is not None and kind not in BY_KIND:
-        click.echo(f"derivcheck: unknown diagnosis {kind!r}; the kinds are: {', '.join(KINDS)}", err=True)
+    Run it from the autograder's run_autograder script (docs/grading.md has a template).
+    results.json is written even when the submission cannot be read, with the reason.
+    """
+    from .gradescope import run_gradescope
+
+    sys.exit(run_gradescope(key, submission, results, timeout=timeout, seed=seed, submission_timeout=submission_timeout,
+                            memory_mb=memory_mb, visibility=visibility))
+
+
+@main.command()
+@click.argument("topic", required=False, metavar="[CODE|KIND]")
+def explain(topic: str | None) -> None:
+    """Explain a code (DC103), a diagnosis (sign-error) or a note kind (domain-change, coverage-gap); with none, list them all."""
+    from .codes import explain_topic, suggestions
+
+    text = explain_topic(topic)
+    if text is None:
+        click.echo(f"derivcheck: {topic!r} is neither a code nor a kind; they are: {suggestions()}", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(explain_text(kind))
+    click.echo(text)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -93,13 +93,23 @@ def write_csv(key: Key, grades: list[SubmissionGrade], path: Path) -> None:
 # -- grades.json --------------------------------------------------------------------------
 
 
+def json_number(x: Fraction) -> int | float:
+    """A score as a JSON number: 27, 7.5 (a third of a point to 6 decimals); exact when it is whole."""
+    return x.numerator if x.denominator == 1 else round(float(x), 6)
+
+
+def submission_status(g: SubmissionGrade) -> str:
+    """``graded``, or ``failed`` when the submission could not be graded at all (unreadable, timed out)."""
+    return "failed" if g.error else "graded"
+
+
 def question_json(q: QuestionGrade) -> dict[str, Any]:
     return {
-        "score": fmt_score(q.score) if q.score is not None else None,
-        "points": fmt_score(q.points),
+        "score": json_number(q.score) if q.score is not None else None,
+        "points": json_number(q.points),
         "status": q.status,
         "reason": q.reason,
-        "deductions": [d.to_json() for d in q.deductions],
+        "deductions": [{**d.to_json(), "points": json_number(d.points)} for d in q.deductions],
         "review": q.review,
         "result": q.result.to_json() if q.result else None,
     }
@@ -111,15 +121,17 @@ def grades_json(key: Key, grades: list[SubmissionGrade], stats: BatchStats | Non
         "assignment": key.assignment,
         "key": key.path,
         "questions": [
-            {"id": q.id, "title": q.title, "points": fmt_score(q.points), "manual": q.manual, "claim": q.claim.text if q.claim else None,
-             "deductions": {k: fmt_score(v) for k, v in q.deductions.items()}}
+            {"id": q.id, "title": q.title, "points": json_number(q.points), "manual": q.manual, "claim": q.claim.text if q.claim else None,
+             "deductions": {k: json_number(v) for k, v in q.deductions.items()}}
             for q in key.questions.values()
         ],
         "students": [
             {
                 "student": g.student,
                 "path": g.path,
-                "total": fmt_score(g.total),
+                "total": json_number(g.total),
+                "status": submission_status(g),
+                "reason": g.error,
                 "error": g.error,
                 "warnings": g.warnings,
                 "questions": {qid: question_json(q) for qid, q in g.questions.items()},
@@ -189,27 +201,35 @@ def feedback_md(key: Key, g: SubmissionGrade) -> str:
         q = key.questions[qid]
         head = f"## {qid}" + (f": {_md(q.title)}" if q.title else "")
         lines += ["", head, ""]
-        if qg.status == MANUAL:
-            lines.append(f"Graded by hand (out of {fmt_score(q.points)}).")
-            continue
-        lines.append(f"**Score: {fmt_score(qg.score)} / {fmt_score(q.points)}**")
-        if q.claim:
-            lines.append(f"\nTo show: {_code(q.claim.text)}")
-        if qg.status in (MISSING, FAILED):
-            lines.append(f"\nScored 0: {_md(qg.reason)}")
-        if qg.deductions:
-            lines += ["", "Deductions:", ""]
-            for d in qg.deductions:
-                pts = f"−{fmt_score(d.points)}" if d.points else "no deduction"
-                lines.append(f"- {pts} ({d.kind.replace('_', ' ')}): {_md(d.message)}")
-        elif qg.status == GRADED:
-            lines.append("\nEvery step checks out. Well done.")
-        for r in qg.review:
-            lines.append(f"- to be reviewed: {_md(r)}")
-        if qg.result is not None and qg.result.chains:
-            lines += ["", "Your derivation, step by step:"]
-            lines += chain_md(qg.result)
+        lines += question_md(key, qid, qg)
     return "\n".join(lines) + "\n"
+
+
+def question_md(key: Key, qid: str, qg: QuestionGrade) -> list[str]:
+    """One question's feedback, in Markdown written to the student (also a Gradescope test's output)."""
+    q = key.questions[qid]
+    lines: list[str] = []
+    if qg.status == MANUAL:
+        lines.append(f"Graded by hand (out of {fmt_score(q.points)}).")
+        return lines
+    lines.append(f"**Score: {fmt_score(qg.score)} / {fmt_score(q.points)}**")
+    if q.claim:
+        lines.append(f"\nTo show: {_code(q.claim.text)}")
+    if qg.status in (MISSING, FAILED):
+        lines.append(f"\nScored 0: {_md(qg.reason)}")
+    if qg.deductions:
+        lines += ["", "Deductions:", ""]
+        for d in qg.deductions:
+            pts = f"−{fmt_score(d.points)}" if d.points else "no deduction"
+            lines.append(f"- {pts} ({d.kind.replace('_', ' ')}): {_md(d.message)}")
+    elif qg.status == GRADED:
+        lines.append("\nEvery step checks out. Well done.")
+    for r in qg.review:
+        lines.append(f"- to be reviewed: {_md(r)}")
+    if qg.result is not None and qg.result.chains:
+        lines += ["", "Your derivation, step by step:"]
+        lines += chain_md(qg.result)
+    return lines
 
 
 # -- summary ------------------------------------------------------------------------------
@@ -302,25 +322,10 @@ def _error_kind(reason: str) -> str:
 
 
 def gradescope_json(key: Key, g: SubmissionGrade) -> dict[str, Any]:
-    tests = []
-    for qid, qg in g.questions.items():
-        q = key.questions[qid]
-        if qg.status == MANUAL:
-            continue
-        out = []
-        if qg.reason:
-            out.append(f"Scored 0: {qg.reason}")
-        out += [f"-{fmt_score(d.points)}: {d.message}" for d in qg.deductions if d.points]
-        out += [f"to be reviewed: {r}" for r in qg.review]
-        if not out:
-            out.append("Every step checks out.")
-        tests.append({
-            "name": f"{qid}: {q.title}" if q.title else qid,
-            "score": float(qg.score or 0),
-            "max_score": float(q.points),
-            "output": "\n".join(out),
-        })
-    return {"score": float(g.total), "tests": tests}
+    """Gradescope's results.json for one student (see :mod:`derivcheck.gradescope`)."""
+    from .gradescope import results_json
+
+    return results_json(key, g)
 
 
 # -- the command --------------------------------------------------------------------------
@@ -356,8 +361,11 @@ def run_grade(
     except KeyProblem as e:
         err(f"{e.where()}: the key cannot be used: {e.message}")
         return 2
+    if not folder.exists():
+        err(f"{folder}: the submissions folder does not exist")
+        return 2
     if not folder.is_dir():
-        err(f"{folder}: not a folder of submissions")
+        err(f"{folder}: not a folder (give the folder that holds the submissions)")
         return 2
     try:
         subs, warnings = discover(folder)
@@ -399,11 +407,23 @@ def run_grade(
         return 2
     for remark in remarks:
         err(remark)
-    failed = sum(1 for g in grades if g.error)
+    failed = sorted((g for g in grades if g.error), key=lambda g: g.student)
     print(
         f"graded {len(grades)} submission(s) in {stats.seconds:.1f} s"
-        + (f" ({failed} unreadable or failed, graded 0)" if failed else "")
+        + (f" ({len(failed)} unreadable or failed, graded 0)" if failed else "")
         + f"; outputs in {out}",
         file=sys.stderr,
     )
+    for g in failed[:20]:
+        print(f"  failed: {g.student}: {' '.join((g.error or '').split())[:200]}", file=sys.stderr)
+    if len(failed) > 20:
+        print(f"  ... and {len(failed) - 20} more failed (grades.json has every reason)", file=sys.stderr)
+    print(f"  {out / 'grades.csv'}: one row per student, for a spreadsheet or an LMS", file=sys.stderr)
+    print(f"  {out / 'grades.json'}: every score, deduction and verdict", file=sys.stderr)
+    if (out / "report.html").exists():
+        print(f"  {out / 'report.html'}: the class at a glance (open it in a browser)", file=sys.stderr)
+    print(f"  {out / 'feedback'}/: one page per student; {out / 'summary.md'}: the most common mistakes", file=sys.stderr)
+    if grades and len(failed) == len(grades):
+        err("no submission could be graded")
+        return 1
     return 0
