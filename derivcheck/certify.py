@@ -355,7 +355,7 @@ class IntervalProgram:
         if lo == hi == 0:
             return 0
         value = _exact_value(e, env.subs)
-        return (value > 0) - (value < 0)
+        return _sign_of(value)
 
 
 def _exact_value(e: sympy.Basic, subs: dict[Symbol, sympy.Expr]) -> sympy.Rational:
@@ -380,6 +380,11 @@ def _exact_value(e: sympy.Basic, subs: dict[Symbol, sympy.Expr]) -> sympy.Ration
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise Undefined()
     raise Uncertain()
+
+
+def _sign_of(value: sympy.Rational) -> int:
+    """-1, 0 or 1 (SymPy's comparisons give SymPy booleans, which do not subtract)."""
+    return 1 if value > 0 else -1 if value < 0 else 0
 
 
 def _raise_uncertain(env: _Env) -> Any:
@@ -781,7 +786,7 @@ def _b_relational(op: str) -> Callable[[IntervalProgram, sympy.Basic], Node]:
             if result is not None:
                 return result
             value = _exact_value(diff_e, env.subs)
-            return _sign_holds(op, (value > 0) - (value < 0))
+            return _sign_holds(op, _sign_of(value))
 
         return run
 
