@@ -57,17 +57,77 @@ def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget, orde
     return True
 
 
+def _zero_cheaply(e: sympy.Expr) -> bool:
+    return e == 0 or sympy.expand(e) == 0 or sympy.cancel(sympy.together(e)) == 0
+
+
+def _contradictory(cond: sympy.Basic) -> bool:
+    """A conjunction that no point satisfies, shown by substitution (sound, not complete).
+
+    Within ``Eq(a, b) & C``, a equals b, so C with a replaced by b must hold too:
+    ``Eq(sin(x), 0) & (sin(x) > 0)`` becomes ``0 > 0``.  ``a < b & a > b`` likewise.
+    """
+    parts = list(cond.args) if isinstance(cond, sympy.And) else [cond]
+    if any(p == sympy.false for p in parts):
+        return True
+    for eq in parts:
+        if isinstance(eq, sympy.Eq):
+            for other in parts:
+                if other is eq:
+                    continue
+                for a, b in ((eq.lhs, eq.rhs), (eq.rhs, eq.lhs)):
+                    if not a.is_number and other.xreplace({a: b}) == sympy.false:
+                        return True
+    strict = [p for p in parts if isinstance(p, (sympy.StrictLessThan, sympy.StrictGreaterThan))]
+    signs = {}
+    for p in strict:
+        d = p.lhs - p.rhs if isinstance(p, sympy.StrictGreaterThan) else p.rhs - p.lhs  # d > 0
+        if signs.get(-d) or sympy.expand(-d) in signs:
+            return True
+        signs[d] = True
+        signs[sympy.expand(d)] = True
+    return False
+
+
+def _by_branches(e: sympy.Expr) -> sympy.Expr:
+    """0 when every branch of the piecewise form of ``e`` that some point can take is 0.
+
+    Derivatives at kinks are Piecewise without an otherwise branch (SPEC §4);
+    ``sign`` and ``Heaviside`` are written as Piecewise too, and the whole folded
+    into one Piecewise.  A point where ``e`` is defined takes one branch, so if
+    each branch is 0 or has a contradictory condition, ``e`` is 0 wherever it is
+    defined, which is what equal means.  Anything else returns ``e`` unchanged.
+    """
+    if not e.has(sympy.Piecewise, sympy.sign, sympy.Heaviside):
+        return e
+    e = e.replace(sympy.sign, lambda u: sympy.Piecewise((-1, u < 0), (0, sympy.Eq(u, 0)), (1, u > 0)))
+    e = e.replace(
+        sympy.Heaviside,
+        lambda u, *h0: sympy.Piecewise((0, u < 0), (h0[0] if h0 else sympy.Rational(1, 2), sympy.Eq(u, 0)), (1, u > 0)),
+    )
+    folded = sympy.piecewise_fold(e)
+    if not isinstance(folded, sympy.Piecewise):
+        return folded if _zero_cheaply(folded) else e
+    for value, cond in folded.args:
+        if cond == sympy.false or _contradictory(cond):
+            continue
+        if not _zero_cheaply(value):
+            return e
+    return sympy.Integer(0)
+
+
 _ATTEMPTS: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
     lambda e: e,
     lambda e: sympy.expand(e),
     lambda e: sympy.cancel(sympy.together(e)),
+    _by_branches,
     lambda e: sympy.simplify(e),
     lambda e: sympy.simplify(sympy.expand(e.rewrite(sympy.exp))),
 )
 
 
-#: The canonical forms that cost little: identity, expand, cancel.
-_CHEAP = (0, 1, 2)
+#: The canonical forms that cost little: identity, expand, cancel, kink branches.
+_CHEAP = (0, 1, 2, 3)
 
 #: Attempts that never multiply out a power: all that is tried on a difference
 #: whose expansion would be huge ((x - a)**6000 has 6001 terms with 1800-digit

@@ -360,3 +360,49 @@ def test_latex_e_is_eulers_number_and_E_a_symbol(seed: int) -> None:
     # LaTeX E + 1 is not the plain language's E + 1 = 3.718...: at E = 3 they are 4 and 3.718
     r = check("steps:\n  - latex: 'E + 1'\n  - E + 1\n", seed=seed)
     assert statuses(r) == [["start", "invalid"]]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        # |sin x|' = cos(x) sign(sin x) off sin x = 0 (chain rule, d|u|/du = sign u)
+        ("Derivative(Abs(sin(x)), x)", "cos(x)*sign(sin(x))"),
+        ("Derivative(Abs(x), x)", "sign(x)"),
+        # Max(x, y) = x for x > y, y for x < y: the partial in x is 1, 0 = Heaviside(x - y)
+        ("Derivative(Max(x, y), x)", "Heaviside(x - y)"),
+        # sign(0) = 0 = 2*Heaviside(0) - 1 with SymPy's Heaviside(0) = 1/2, and +-1 elsewhere
+        ("sign(x)", "2*Heaviside(x) - 1"),
+    ],
+)
+def test_kinked_pairs_are_proved_by_branches(seed: int, left: str, right: str) -> None:
+    assert statuses(check(f"steps:\n  - '{left}'\n  - '{right}'\n", seed=seed)) == [["start", "proved"]]
+
+
+@pytest.mark.parametrize(
+    "left, right",
+    [
+        # differ on 0 < x < 1: 1 vs 0 (at x = 1/2)
+        ("Derivative(Max(x, 0), x)", "Heaviside(x - 1)"),
+        ("Derivative(Abs(x), x)", "sign(x - 1)"),
+        # sign(x)**2 is 0 at x = 0, not 1
+        ("sign(x)**2", "1"),
+    ],
+)
+def test_branch_proofs_never_prove_a_difference(left: str, right: str) -> None:
+    assert statuses(check(f"steps:\n  - '{left}'\n  - '{right}'\n")) == [["start", "invalid"]]
+
+
+def test_contradictory_conditions() -> None:
+    import sympy
+
+    from derivcheck.proof import _contradictory
+
+    x = sympy.Symbol("x", real=True)
+    s = sympy.sin(x)
+    # sin x = 0 and sin x > 0 cannot both hold; nor x < 0 and x > 0
+    assert _contradictory(sympy.And(sympy.Eq(s, 0), s > 0, evaluate=False))
+    assert _contradictory(sympy.And(x < 0, x > 0, evaluate=False))
+    # x > 0 and x < 1 can (x = 1/2); sin x = 0 and x > 0 can (x = pi)
+    assert not _contradictory(sympy.And(x > 0, x < 1))
+    assert not _contradictory(sympy.And(sympy.Eq(s, 0), x > 0))
