@@ -150,15 +150,16 @@ def wide_magnitude(rng: random.Random, stratum: int | None = None) -> Fraction:
     mantissa = Fraction(rng.randint(1000, 9999), 1000)
     if stratum is None:
         return mantissa * Fraction(10) ** rng.randint(-30, 30)
-    band = 60 // WIDE_POINTS
-    low = -30 + (stratum % WIDE_POINTS) * band
-    return mantissa * Fraction(10) ** rng.randint(low, low + band)
+    bands = WIDE_POINTS // 2  # each band once with each sign (see _positive)
+    width = 60 // bands
+    low = -30 + ((stratum % WIDE_POINTS) // 2) * width
+    return mantissa * Fraction(10) ** rng.randint(low, low + width - 1)
 
 
 def integer_magnitude(rng: random.Random, wide: bool, stratum: int | None = None) -> int:
     """A nonnegative integer: mostly small, sometimes tens or thousands; wide: up to 1e9."""
     if wide:
-        k = rng.randint(2, 8) if stratum is None else 2 + stratum % 7
+        k = rng.randint(2, 8) if stratum is None else 2 + (stratum % WIDE_POINTS) * 7 // WIDE_POINTS
         return rng.randint(10**k, 10 ** (k + 1))
     r = rng.random()
     if r < 0.7:
