@@ -680,6 +680,29 @@ def _b_gamma(p: IntervalProgram, e: sympy.Basic) -> Node:
     return run
 
 
+def _b_polygamma(p: IntervalProgram, e: sympy.Basic) -> Node:
+    """polygamma(n, x) for an integer n >= 0 and x > 0, where it is monotone in x.
+
+    (It appears in derivatives of gamma.)  psi(0, x) increases on (0, oo); for
+    n >= 1, psi(n, x) = (-1)**(n+1) n! sum 1/(x+k)**(n+1) is monotone in x, its
+    magnitude decreasing: decreasing for odd n, increasing for even n.
+    """
+    order_e, arg_e = e.args
+    if not (order_e.is_Integer and order_e >= 0):
+        return p._fallback(e)
+    n = int(order_e)
+    arg = p._build(arg_e)
+
+    def run(env: _Env) -> Interval:
+        x = arg(env)
+        lo, hi = _ends(x)
+        if lo <= 0 or hi > 10**12:
+            return point_interval(_exact_value(e, env.subs), iv.dps)
+        return _monotone(lambda v: mp.polygamma(n, v), x, n == 0 or n % 2 == 0)
+
+    return run
+
+
 def _b_abs(p: IntervalProgram, e: sympy.Basic) -> Node:
     _, arg = _unary(p, e)
 
@@ -879,6 +902,7 @@ _BUILDERS: dict[str, Callable[[IntervalProgram, sympy.Basic], Node]] = {
     "atanh": _b_mono(_atanh, True, -1, 1, True, True),
     "erf": _b_mono(mp.erf, True),
     "gamma": _b_gamma,
+    "polygamma": _b_polygamma,
     "Abs": _b_abs,
     "sign": _b_sign,
     "Heaviside": _b_heaviside,

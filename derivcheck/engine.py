@@ -485,8 +485,10 @@ class Engine:
     def filters_hold(filters: list[tuple[str, Compiled, Compiled]], point: list[sympy.Expr]) -> bool:
         """Every filter condition holds at ``point``: decided rigorously, no tolerance.
 
-        Floats decide a clear ``<``/``>``; a close call, ``==`` and ``!=`` go to
-        interval arithmetic (exact rationals when needed); undecidable is "no".
+        Floats may only *reject* a point quickly (a clear margin the wrong way);
+        every point kept is certified inside by interval arithmetic (exact
+        rationals when needed), so a counterexample never comes from outside the
+        region.  Undecidable is "no".
         """
         fpoint = None
         for op, fl, fr in filters:
@@ -495,11 +497,10 @@ class Engine:
                     fpoint = _floats(point) or []
                 l = fl.fast(fpoint) if fpoint else None
                 r = fr.fast(fpoint) if l is not None else None
-                if l is not None and r is not None and not relative_close(l, r, 1e-9) and abs(l - r) > 1e-300:
-                    ok = {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r}[op]
-                    if not ok:
+                if l is not None and r is not None and not relative_close(l, r, 1e-6):
+                    if not {"<": l < r, "<=": l <= r, ">": l > r, ">=": l >= r}[op]:
                         return False
-                    continue
+        for op, fl, fr in filters:
             if decide(op, fl.interval, fr.interval, point) is not True:
                 return False
         return True

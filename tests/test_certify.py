@@ -12,6 +12,7 @@ from pathlib import Path
 import mpmath
 import pytest
 import sympy
+from conftest import check, statuses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -31,8 +32,6 @@ from derivcheck.certify import (
 from derivcheck.engine import Engine
 from derivcheck.loader import load_text
 from derivcheck.numeric import Compiled, prepare
-
-from conftest import check, statuses
 
 DATA = Path(__file__).parent / "data" / "soundness" / "numeric"
 SEEDS = (0, 1, 2, 3)
@@ -227,7 +226,7 @@ def test_filters_hold_has_no_tolerance() -> None:
     ctx = context_for(load_text("steps:\n  - x\n  - x\n", "t.yaml"))
     eng = Engine(ctx)
     xs = sympy.Symbol("x")
-    c = lambda e: eng.compiled(e, (xs,))  # noqa: E731
+    c = lambda e: eng.compiled(e, (xs,))
     tiny = [sympy.Rational(1, 10**40)]
     assert eng.filters_hold([("!=", c(xs), c(sympy.Integer(0)))], tiny)
     assert not eng.filters_hold([("==", c(xs), c(sympy.Integer(0)))], tiny)
@@ -289,3 +288,26 @@ def test_a_kink_in_the_wrong_place_is_invalid_between_the_kinks(seed: int) -> No
 def test_derivative_of_abs_written_in_a_file_is_valid(seed: int) -> None:
     r = check("steps:\n  - Derivative(Abs(x), x)\n  - sign(x)\n", seed=seed)
     assert r.chains[0].steps[1].status in ("proved", "tested")
+
+
+@pytest.mark.parametrize("order", [0, 1, 2, 3])
+def test_polygamma_from_derivatives_of_gamma_is_bounded(order: int) -> None:
+    # d/dx gamma(x) = gamma(x)*polygamma(0, x): derivatives of gamma must stay checkable.
+    prog = IntervalProgram(sympy.polygamma(order, x), (x,))
+    for point in (sympy.Rational(1, 3), sympy.Integer(5), sympy.Rational(10**6, 7)):
+        lo, hi = ends(prog.evaluate([point], 30))
+        with mpmath.workdps(70):
+            truth = mpmath.polygamma(order, mpmath.mpf(int(point.p)) / int(point.q))
+            assert lo <= truth <= hi
+
+
+def test_a_filter_is_never_accepted_on_the_float_screen_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Floats that lie (say every filter side is 1 + 1e-3 above the other) may reject a point
+    # but never admit one: x > 1 is false at x = 1/2 whatever the floats say.
+    ctx = context_for(load_text("steps:\n  - x\n  - x\n", "t.yaml"))
+    eng = Engine(ctx)
+    xs = sympy.Symbol("x")
+    fl, fr = eng.compiled(xs, (xs,)), eng.compiled(sympy.Integer(1), (xs,))
+    monkeypatch.setattr(Compiled, "fast", lambda self, fpoint: 2.0 if self is fl else 1.0)
+    assert not eng.filters_hold([(">", fl, fr)], [sympy.Rational(1, 2)])
+    assert eng.filters_hold([(">", fl, fr)], [sympy.Rational(3, 2)])
