@@ -105,6 +105,8 @@ class Context:
             sizes=frozenset(self.sizes),
             ranges=tuple(sorted(self.index_size.items())),
         )
+        #: every defined name, known before the bodies are read (definitions may come in any order)
+        self.defined_names = frozenset(declared_name(key)[0] for key in scope.define)
         self.domains: dict[str, Domain] = {}
         #: notes about how a step was read, by (line, text): `e` used as a power's base
         self.reading: dict[tuple[int, str], list[str]] = {}
@@ -158,7 +160,7 @@ class Context:
         except RecursionError:
             raise ContextError("expression too deeply nested", line) from None
         self.check_derivative_names(expr, line, latex)
-        if not latex and "e" not in self.domains and "e" not in self.definitions:
+        if not latex and "e" not in self.domains and "e" not in self.defined_names:
             plain_e = make_symbol("e")
             if any(p.base == plain_e for p in expr.atoms(sympy.Pow)):
                 self.reading[(line, text)] = [
@@ -173,7 +175,12 @@ class Context:
 
     def is_known(self, name: str) -> bool:
         """Declared under ``symbols``, defined, an index or a size."""
-        return name in self.domains or name in self.definitions or name in self.index_size or name in self.sizes
+        return (
+            name in self.domains
+            or name in self.defined_names
+            or name in self.index_size
+            or name in self.sizes
+        )
 
     def check_derivative_names(self, expr: sympy.Expr, line: int | None, latex: bool = False) -> None:
         """Refuse the derivative of a bare name the file never introduced (SPEC §4).

@@ -406,3 +406,12 @@ def test_contradictory_conditions() -> None:
     # x > 0 and x < 1 can (x = 1/2); sin x = 0 and x > 0 can (x = pi)
     assert not _contradictory(sympy.And(x > 0, x < 1))
     assert not _contradictory(sympy.And(sympy.Eq(s, 0), x > 0))
+
+
+def test_definitions_in_any_order_are_known_to_derivatives() -> None:
+    # dL is defined before L: d(w**2)/dw = 2w, proved; the order of 'define' is free.
+    r = check("define:\n  dL: Derivative(L, w)\n  L: w**2\nsteps:\n  - dL\n  - 2*w\n")
+    assert statuses(r) == [["start", "proved"]]
+    # and a name defined nowhere is still an error, at the definition's line
+    r = check("define:\n  dL: Derivative(M, w)\n  L: w**2\nsteps:\n  - dL\n  - 0\n")
+    assert r.status == "error" and r.error is not None and r.error.line == 2 and "M is neither" in r.error.message
