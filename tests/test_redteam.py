@@ -178,3 +178,12 @@ def test_redteam_file(path: Path, seed: int) -> None:
         assert (True in general) == expect.general, f"general: expected {expect.general}, got {general}\n{info}"
     for word in expect.error_mentions:
         assert word in all_messages(result), f"expected an error mentioning {word!r}\n{info}"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_corpus_run_gives_one_report_and_no_traceback(seed: int) -> None:
+    """Hostile or odd files never crash the batch: one JSON report covering every file (SPEC §8, §10)."""
+    by_name, stderr = folder_run(seed)
+    assert "Traceback" not in stderr, stderr[-3000:]
+    missing = sorted({p.name for p in FILES} - set(by_name))
+    assert not missing, f"files missing from the report: {missing}\n{stderr[-3000:]}"
