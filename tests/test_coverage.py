@@ -313,3 +313,51 @@ def test_rational_condition_boundary_is_a_null_set() -> None:
     )
     assert r.status == "valid" and r.coverage is not None and r.coverage.complete
     assert [n.kind for n in r.coverage.notes] == ["coverage-gap"]
+
+
+# -- index relations and finite sets, decided against brute-force enumeration ------------------
+
+INDEX_OPS = ("==", "!=", "<", "<=", ">", ">=")
+
+
+def _int_holds(op: str, a: int, b: int) -> bool:
+    return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases=st.lists(st.lists(st.sampled_from(INDEX_OPS), min_size=1, max_size=2), min_size=1, max_size=3))
+def test_index_coverage_matches_enumeration(cases: list[list[str]]) -> None:
+    # every case relates k and T (k op T); covered iff each (K, k, T), K in {2, 3}, meets a case
+    ctx = Context(load_text("indices: {k: K, T: K}\nsteps: ['x[k]', 'x[k]']\n", "p.yaml").scope)
+    from derivcheck.model import Text
+
+    regions = [[ctx.condition(Text(f"k {op} T", 1)) for op in case] for case in cases]
+    found = Reasoner(ctx).uncovered([], regions)
+    truth = [
+        (size, k, t)
+        for size in (2, 3)
+        for k in range(1, size + 1)
+        for t in range(1, size + 1)
+        if not any(all(_int_holds(op, k, t) for op in case) for case in cases)
+    ]
+    assert found.reason is None and not found.gaps and not found.undecided
+    assert bool(found.significant) == bool(truth)
+    for box in found.significant:  # every example is really uncovered
+        values = {s.name: int(v) for s, v in box.instance.items()}
+        assert (values["K"], values["k"], values["T"]) in truth
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases=case_list)
+def test_finite_set_coverage_matches_enumeration(cases: list[list[tuple[str, int]]]) -> None:
+    # t in {-2, 0, 1, 3}: covered iff every value meets some case
+    values = (-2, 0, 1, 3)
+    ctx = Context(load_text('symbols: {t: "{-2, 0, 1, 3}"}\nsteps: [t, t]\n', "p.yaml").scope)
+    from derivcheck.model import Text
+
+    regions = [[ctx.condition(Text(f"t {op} {c}", 1)) for op, c in case] for case in cases]
+    found = Reasoner(ctx).uncovered([], regions)
+    truth = [v for v in values if not any(all(_holds(op, Fraction(v), c) for op, c in case) for case in cases)]
+    assert found.reason is None and not found.gaps and not found.undecided
+    shown = sorted(int(c.rep) for b in found.significant for c in b.cells.values())
+    assert shown == truth
