@@ -215,9 +215,14 @@ def import_(document: Path, context_path: Path | None, output: Path | None) -> N
         sys.exit(EXIT_ERROR)
     if output is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
+    except OSError as e:
+        click.echo(f"derivcheck: {output}: cannot write the draft: {e.strerror or e}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"wrote {output}", err=True)
 
 
 @main.command()

@@ -69,7 +69,8 @@ class Config:
             rel = PurePosixPath(*path.resolve().relative_to(self.root.resolve()).parts)
         except (OSError, ValueError):
             rel = PurePosixPath(*path.parts)
-        candidates = [str(rel), path.name] + [str(p) for p in rel.parents if str(p) != "."]
+        # the path below the root, every folder on it, and every name on it (as ruff: "drafts" excludes any drafts/)
+        candidates = [str(rel), *rel.parts] + [str(p) for p in rel.parents if str(p) != "."]
         return any(fnmatch.fnmatchcase(c, pat.rstrip("/")) for pat in self.exclude for c in candidates)
 
     def sizes_for(self, name: str) -> tuple[int, ...] | None:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -126,3 +131,183 @@ def test_shipped_examples_show_the_mistakes() -> None:
     softmax = by_name["int305_q2_softmax_gradient.yaml"]
     assert softmax["coverage"]["complete"] is False  # the missing T != k case
     assert all("int305/" not in f["path"] for f in doc["files"])  # grading files are left to `grade`
+
+
+# -- the package: distribution name and install lines ---------------------------------------
+
+DATA = Path(__file__).parent / "data" / "cli"
+USER_DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def test_distribution_name_is_not_the_other_project() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] == "derivcheck-cli"  # "derivcheck" on the package index is an unrelated project
+    assert project["scripts"] == {"derivcheck": "derivcheck.cli:main"}
+
+
+@pytest.mark.parametrize("doc", USER_DOCS, ids=lambda p: p.name)
+def test_install_lines_name_a_package_that_exists(doc: Path) -> None:
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if "pip install" not in line or "never" in line:
+            continue
+        assert not re.search(r"pip install (--upgrade )?derivcheck(==[\d.]+)?\s*$", line), f"{doc.name}: {line}"
+        assert re.search(r"derivcheck-cli|pip install (-e )?['\"]?\.|\[test\]|pre-commit|chromium", line), f"{doc.name}: {line}"
+
+
+def test_ci_builds_and_installs_the_wheel() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"pip wheel .*--no-deps -w", ci) and "install --quiet --find-links" in ci
+    assert "derivcheck-cli" in ci and 'bin/derivcheck" --version' in ci
+
+
+# -- no internal references in user-facing text ------------------------------------------------
+
+
+@pytest.mark.parametrize("doc", USER_DOCS, ids=lambda p: p.name)
+def test_docs_do_not_cite_the_internal_spec(doc: Path) -> None:
+    assert "SPEC" not in doc.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", [[], ["verify"], ["grade"], ["gradescope"], ["import"], ["schema"], ["explain"]])
+def test_help_does_not_cite_the_internal_spec(command: list[str]) -> None:
+    result = CliRunner().invoke(main, [*command, "--help"])
+    assert result.exit_code == 0 and "SPEC" not in result.output
+
+
+def test_schemas_and_sarif_rules_do_not_cite_the_internal_spec() -> None:
+    for args in ([], ["--key"], ["--context"]):
+        assert "SPEC" not in run("schema", *args)[1]
+    from derivcheck.sarif import RULES
+
+    assert not any("SPEC" in json.dumps(r.to_json()) for r in RULES)
+
+
+# -- expect: ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", ["0", "4", "11"])
+def test_expectation_met_passes_and_is_reported(seed: str) -> None:
+    result = CliRunner().invoke(main, ["verify", "--format", "json", "--seed", seed, str(DATA / "sign_error.yaml")])
+    assert result.exit_code == 0
+    f = json.loads(result.stdout)["files"][0]
+    assert (f["status"], f["expect"], f["expectation_met"]) == ("invalid", "invalid", True)
+    assert json.loads(result.stdout)["summary"]["file_status"] == {"valid": 0, "invalid": 1, "error": 0, "unknown": 0}
+    code, out = run("verify", "--seed", seed, str(DATA / "sign_error.yaml"))
+    assert code == 0 and "✗ invalid" in out and "sign-error" in out  # every verdict still shown
+    assert "1 of 1 expected statuses met" in out
+
+
+def test_expectation_not_met_fails_with_the_message() -> None:
+    # (x + 1)**2 = x**2 + 2*x + 1 for every x (expand the square): the file is valid, not invalid
+    code, out = run("verify", str(DATA / "expect_wrong.yaml"))
+    assert code == 1 and "expected invalid, got valid" in out
+    code, out = run("verify", "--format", "github", str(DATA / "expect_wrong.yaml"))
+    assert "::error file=" in out and "expected invalid, got valid" in out
+
+
+def test_expectation_of_an_error_in_a_file_that_cannot_load() -> None:
+    result = CliRunner().invoke(main, ["verify", "--format", "json", str(DATA / "expect_error_broken.yaml")])
+    f = json.loads(result.stdout)["files"][0]
+    assert result.exit_code == 0 and f["status"] == "error" and f["expectation_met"] is True
+
+
+def test_expect_takes_a_status_only(tmp_path: Path) -> None:
+    (tmp_path / "e.yaml").write_text("title: t\nexpect: wrong\nsteps:\n  - x\n  - x\n")
+    result = CliRunner().invoke(main, ["verify", "--format", "json", str(tmp_path / "e.yaml")])
+    f = json.loads(result.stdout)["files"][0]
+    assert result.exit_code == 2 and f["error"]["line"] == 2 and "valid, invalid, error, unknown" in f["error"]["message"]
+
+
+def test_shipped_mistakes_are_expected_invalid() -> None:
+    for path in sorted((ROOT / "examples" / "mistakes").glob("*.yaml")):
+        text = path.read_text()
+        assert re.search(r"^expect: (invalid|error)\b", text, re.M) or "domain_change" in path.name, path.name
+
+
+# -- closed pipes and wrapping ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "concise"])
+def test_closed_pipe_exits_quietly(fmt: str) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "derivcheck", "verify", "--format", fmt, str(ROOT / "examples" / "mistakes")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first write, as with `| head -0`
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=300)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.parametrize("width", [50, 72, 100])
+def test_text_report_wraps_at_words_with_a_hanging_indent(width: int) -> None:
+    from derivcheck.api import verify_file
+    from derivcheck.report import render_text
+
+    results = [verify_file(ROOT / "examples" / "int305_q1_logistic_gradient.yaml")]
+    buffer = io.StringIO()
+    render_text(results, file=buffer, color=False, width=width)
+    lines = buffer.getvalue().splitlines()
+    assert all(len(line) <= width for line in lines)
+    one_line = io.StringIO()
+    render_text(results, file=one_line, color=False)  # into a pipe: one line per item, nothing wrapped
+    long_messages = [line.strip() for line in one_line.getvalue().splitlines() if line.startswith(" " * 17) and len(line) > width]
+    assert long_messages
+    flat = " ".join(line.strip() for line in lines)
+    for message in long_messages:
+        assert message in flat  # every word whole, in order: nothing broken mid-word
+    assert any(line.startswith(" " * 19) and not line.strip().startswith("→") for line in lines)  # continuation under the text
+
+
+# -- what verify leaves to grade ----------------------------------------------------------------
+
+
+def test_verify_on_a_grading_key_or_submission_says_use_grade() -> None:
+    code, out = run("verify", str(DATA / "grading" / "key.yaml"))
+    assert code == 2 and "this is a grading key" in out and "derivcheck grade" in out
+    code, out = run("verify", str(DATA / "grading" / "submissions" / "good.yaml"))
+    assert code == 2 and "this is a submission" in out
+
+
+def test_folder_walk_names_what_it_left_out(tmp_path: Path) -> None:
+    shutil.copytree(DATA / "grading", tmp_path / "grading")
+    (tmp_path / "ctx.yaml").write_text("symbols:\n  x: positive\ndefine:\n  y: x**2\n")
+    (tmp_path / "typo.yaml").write_text("symbols:\n  x: real\nstep:\n  - x\n  - x\n")  # not a context: an error
+    (tmp_path / "ok.yaml").write_text(VALID)
+    result = CliRunner().invoke(main, ["verify", "--format", "json", str(tmp_path)])
+    paths = [Path(f["path"]).name for f in json.loads(result.stdout)["files"]]
+    assert paths == ["ok.yaml", "typo.yaml"] and result.exit_code == 2
+    assert "left 4 grading file(s) to `derivcheck grade`" in result.stderr and "key.yaml" in result.stderr
+    assert "context file" in result.stderr and "ctx.yaml" in result.stderr
+
+
+def test_import_refuses_what_is_not_markdown_or_latex() -> None:
+    code, out = run("import", str(DATA / "sign_error.yaml"))
+    assert code == 2 and ".md" in out and ".tex" in out
+
+
+# -- grade: statuses, numbers, exit codes ----------------------------------------------------------
+
+
+def test_grade_json_numbers_statuses_and_terminal(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["grade", str(DATA / "grading" / "key.yaml"), str(DATA / "grading" / "submissions"),
+                                       "--out", str(tmp_path / "out"), "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "out" / "grades.json").read_text())
+    by = {s["student"]: s for s in data["students"]}
+    # good: 10; sign: 10 - 0.25*10 (invalid step) - 0.5*10 (wrong result) = 2.5; broken: unreadable
+    assert (by["good"]["total"], by["sign"]["total"], by["broken"]["total"]) == (10, 2.5, 0)
+    assert by["sign"]["questions"]["q1"]["score"] == 2.5 and by["sign"]["questions"]["q1"]["points"] == 10
+    assert [by[s]["status"] for s in ("good", "sign", "broken")] == ["graded", "graded", "failed"]
+    assert "invalid YAML" in by["broken"]["reason"]
+    assert "failed: broken" in result.stderr and "grades.csv" in result.stderr and str(tmp_path / "out") in result.stderr
+
+
+def test_grade_exit_codes(tmp_path: Path) -> None:
+    key = str(DATA / "grading" / "key.yaml")
+    result = CliRunner().invoke(main, ["grade", key, str(tmp_path / "nowhere"), "--out", str(tmp_path / "o1")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "a.yaml").write_text("answers: [\n")
+    (tmp_path / "subs" / "b.yaml").write_text("- not a submission\n")
+    result = CliRunner().invoke(main, ["grade", key, str(tmp_path / "subs"), "--out", str(tmp_path / "o2"), "--jobs", "1"])
+    assert result.exit_code == 1 and "no submission could be graded" in result.stderr
