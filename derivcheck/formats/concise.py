@@ -28,7 +28,12 @@ class Finding:
 
     def concise(self) -> str:
         tail = " [expected]" if self.expected else ""
-        return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}{tail}"
+        return f"{printable(self.path)}:{self.line}:{self.column}: {self.code} {printable(self.message)}{tail}"
+
+
+def printable(text: str) -> str:
+    """One line whatever a file name or message holds: control characters spelled out (``\\n``)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def findings(results: list[FileResult], quiet: bool = False) -> list[Finding]:

@@ -14,7 +14,7 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -189,6 +189,8 @@ class Mistake:
     kind: str
     question: str
     students: tuple[str, ...]
+    #: where on the example's page the mistake is (a step's anchor), when known
+    anchor: str | None = None
 
     @property
     def example(self) -> str:
@@ -196,7 +198,19 @@ class Mistake:
 
     @property
     def href(self) -> str:
-        return charts.page_href(self.example, "q-" + self.question)
+        return charts.page_href(self.example, self.anchor or "q-" + self.question)
+
+
+def _locate(m: Mistake, grades: dict[str, Any]) -> Mistake:
+    """Point a mistake's link at the step of its example where it was made."""
+    g = grades.get(m.example)
+    q = g.questions.get(m.question) if g is not None else None
+    if q is None or q.result is None or not q.result.chains:
+        return m
+    for d in q.deductions:
+        if (d.diagnosis or d.kind.replace("_", " ")) == m.kind and d.step is not None:
+            return replace(m, anchor=f"q-{m.question}-c{(d.chain or 0) + 1}-s{d.step}")
+    return m
 
 
 def mistakes_by_kind(found: Iterable[tuple[tuple[str, str, str], set[str]]]) -> list[Mistake]:
@@ -219,7 +233,8 @@ def render_report(key: Any, grades: list[Any], mistakes: list[Mistake]) -> str:
     for q in key.auto_questions:
         scores = [g.questions[q.id].score or Fraction(0) for g in ordered if q.id in g.questions]
         distributions.append(_distribution(f"q-{q.id}", f"{q.id}" + (f": {q.title}" if q.title else ""), scores, q.points))
-    top = mistakes[:15]
+    by_id = {g.student: g for g in ordered}
+    top = [_locate(m, by_id) for m in mistakes[:15]]
     chart = charts.bars_svg("mistakes", "Most common mistakes (kind, question)",
                             [charts.Bar(f"{m.kind} · {m.question}", len(m.students), m.href, m.example) for m in top])
     rows = []

@@ -16,7 +16,7 @@ _LIST_ITEM = re.compile(r"-\s+")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\s*:(\s+|$)")
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _lines(path: str) -> tuple[str, ...]:
     if not path.endswith((".yaml", ".yml")):
         return ()  # documents (.md/.tex) map steps to lines loosely: no columns
