@@ -79,8 +79,18 @@ def find_submission(folder: Path) -> tuple[Path | None, str | None]:
     """The one submission file in ``folder`` (searched below it): the file, or None and why."""
     if not folder.is_dir():
         return None, f"the submission folder {folder} does not exist"
-    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    found, links = [], []
+    for p in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in p.relative_to(folder).parts) or p.suffix.lower() not in SUFFIXES:
+            continue
+        # a symbolic link could point at the answer key or any file of the autograder,
+        # whose text error messages would quote back to the student: never followed
+        if _linked(p, folder):
+            links.append(p)
+        elif p.is_file():
+            found.append(p)
+    if links and not found:
+        return None, "Your upload is a symbolic link, which is not read: upload the file itself."
     if len(found) > 1:
         preferred = [p for p in found if p.stem.lower() in PREFERRED]
         found = preferred if len(preferred) == 1 else found
@@ -90,6 +100,16 @@ def find_submission(folder: Path) -> tuple[Path | None, str | None]:
         names = ", ".join(f"`{_md(str(p.relative_to(folder)))}`" for p in found[:10])
         return None, f"Several files could be your submission ({names}): upload only one, or name it `submission.yaml`."
     return found[0], None
+
+
+def _linked(path: Path, folder: Path) -> bool:
+    """Whether ``path`` or a folder between it and ``folder`` is a symbolic link."""
+    here = path
+    while here != folder and here != here.parent:
+        if here.is_symlink():
+            return True
+        here = here.parent
+    return False
 
 
 def write_results(path: Path, doc: dict[str, Any]) -> None:

@@ -115,3 +115,11 @@ def test_explain_lists_codes_and_refuses_unknown() -> None:
     assert "DC101  special-case" in result.output and "DC302  coverage-gap" in result.output
     bad = CliRunner().invoke(main, ["explain", "DC999"])
     assert bad.exit_code == 2 and "DC103 (sign-error)" in bad.output
+
+
+def test_concise_lines_stay_single_lines_whatever_the_file_name(tmp_path: Path) -> None:
+    odd = tmp_path / "a\nb.yaml"
+    odd.write_text("steps:\n  - x\n  - 2*x\n")  # 2*x differs from x at x = 1
+    code, out = invoke("verify", "--format", "concise", str(odd))
+    lines = out.strip().splitlines()
+    assert code == 1 and len(lines) == 2 and "a\\nb.yaml:3:5: DC" in lines[0]

@@ -116,3 +116,22 @@ def test_an_unusable_key_still_writes_results(tmp_path: Path) -> None:
     assert result.exit_code == 2
     doc = results(root)
     assert doc["score"] == 0 and "misconfigured" in doc["output"]
+
+
+def test_a_symlinked_upload_is_never_read(tmp_path: Path) -> None:
+    """A link to the answer key would have its text quoted back in error messages."""
+    root = autograder_tree(tmp_path)
+    (root / "submission" / "submission.yaml").symlink_to(root / "source" / "key.yaml")
+    proc = run_template(root)
+    assert proc.returncode == 0
+    doc = results(root)
+    assert doc["score"] == 0 and "symbolic link" in doc["output"] and "claim" not in json.dumps(doc)
+
+
+def test_upload_in_a_subfolder_is_found(tmp_path: Path) -> None:
+    root = autograder_tree(tmp_path)
+    (root / "submission" / "hw1").mkdir()
+    shutil.copy(DATA / "submissions" / "good.yaml", root / "submission" / "hw1" / "answers.yaml")
+    (root / "submission" / ".DS_Store.yaml").write_text("junk")  # hidden: ignored
+    proc = run_template(root)
+    assert proc.returncode == 0 and results(root)["score"] == 10  # d/dx x**3 = 3*x**2: full marks
