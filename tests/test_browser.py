@@ -21,6 +21,7 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -70,7 +71,7 @@ class Browser:
         self.events: list[dict[str, Any]] = []
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page.enable", "Network.enable", "Runtime.enable"):
+        for domain in ("Page.enable", "Network.enable", "Runtime.enable", "Log.enable"):
             self.call(domain, session=True)
 
     def call(self, method: str, session: bool = False, timeout: float = 60, **params: Any) -> dict[str, Any]:
@@ -122,6 +123,18 @@ class Browser:
     def screenshot(self, path: Path) -> None:
         data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True)["data"]
         path.write_bytes(base64.b64decode(data))
+
+    def problems(self) -> list[str]:
+        """Console errors, uncaught exceptions and blocked content (a CSP refusal) since the page was opened."""
+        out = []
+        for e in self.events:
+            if e.get("method") == "Runtime.exceptionThrown":
+                out.append(str(e["params"]["exceptionDetails"].get("text")))
+            elif e.get("method") == "Log.entryAdded" and e["params"]["entry"].get("level") == "error":
+                out.append(e["params"]["entry"].get("text", ""))
+            elif e.get("method") == "Runtime.consoleAPICalled" and e["params"].get("type") == "error":
+                out.append(str(e["params"].get("args")))
+        return out
 
     def requests(self) -> list[str]:
         return [e["params"]["request"]["url"] for e in self.events if e.get("method") == "Network.requestWillBeSent"]
@@ -176,6 +189,7 @@ def local_only(urls: list[str]) -> None:
 def test_class_report_draws_charts_links_and_sorts(browser: Browser, site: Path, shots: Path) -> None:
     browser.open(site / "report.html")
     local_only(browser.requests())
+    assert browser.problems() == []
     charts = browser.js("[...document.querySelectorAll('svg.chart')].map(s => {const r = s.getBoundingClientRect(); "
                         "return [r.width, r.height, [...s.querySelectorAll('rect.bar')].filter(b => b.getBBox().height > 0 && b.getBBox().width > 0).length]})")
     assert len(charts) == 4  # total, q1, q2, the mistakes
@@ -212,6 +226,7 @@ def test_class_report_draws_charts_links_and_sorts(browser: Browser, site: Path,
 def test_feedback_page_lays_out_mathematics(browser: Browser, site: Path, shots: Path) -> None:
     browser.open(site / "feedback" / "sign.html")
     local_only(browser.requests())
+    assert browser.problems() == []
     boxes = browser.js("[...document.querySelectorAll('math')].map(m => {const r = m.getBoundingClientRect(); return [r.width, r.height]})")
     assert len(boxes) >= 6
     assert all(w > 0 and h > 0 for w, h in boxes), boxes
@@ -245,3 +260,21 @@ def test_hostile_submission_runs_nothing(browser: Browser, site: Path, shots: Pa
     assert browser.js("document.querySelectorAll('img').length") == 0
     assert '"><img src=x onerror=alert(7)>' in browser.js("document.body.innerText")
     assert not [e for e in browser.events if e.get("method") == "Page.javascriptDialogOpening"]
+
+
+def test_verify_page_of_a_latex_document(browser: Browser, tmp_path: Path, shots: Path) -> None:
+    root = Path(__file__).parent.parent / "examples" / "latex"
+    page = tmp_path / "page.html"
+    proc = subprocess.run([sys.executable, "-m", "derivcheck", "verify", str(root / "int305-assignment1-answer.md"), "--context",
+                           str(root / "int305_context.yaml"), "--format", "html", "--output-file", str(page)],
+                          capture_output=True, text=True, check=False)
+    assert page.is_file(), proc.stderr
+    browser.open(page)
+    local_only(browser.requests())
+    assert browser.problems() == []
+    boxes = browser.js("[...document.querySelectorAll('table.steps math')].map(m => {const r = m.getBoundingClientRect(); return r.width * r.height})")
+    assert len(boxes) >= 10 and all(a > 0 for a in boxes)
+    # the student's LaTeX, as written: \\frac{\\partial L_{CE}}{\\partial w_j} is a fraction whose top reads ∂L_CE
+    top = browser.js("document.querySelector('table.steps mfrac').children[0].textContent")
+    assert top.replace(" ", "") == "∂LCE"
+    browser.screenshot(shots / "verify.png")
