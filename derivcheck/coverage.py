@@ -223,6 +223,8 @@ class Reasoner:
             found.reason = str(err)
         except Timeout:
             found.reason = "checking the cases took too long"
+        except Exception as err:  # noqa: BLE001 - SymPy on hostile conditions: undecided, never a verdict
+            found.reason = f"the conditions could not be analysed ({type(err).__name__})"
         return found
 
     def witness(self, universe: Constraints, regions: list[Constraints]) -> dict[Var, Cell] | None:
@@ -303,10 +305,13 @@ class Reasoner:
             return False
         except (Undecided, Timeout):
             return True
+        except Exception:  # noqa: BLE001 - unsure counts as satisfiable: the engine checks again
+            return True
 
     def _nonempty(self, var: Var, allowed: object) -> bool:
         if isinstance(var, Atom):
-            return bool(allowed)  # which signs an atom can take is not known: assume it can
+            # beyond what the declared domains rule out, assume the atom can take its signs
+            return bool(set(allowed) & set(self.signs(var)))  # type: ignore[call-overload]
         cells = self.cells(var, [allowed])
         return any(_inside(cell.rep, allowed) for cell in cells)
 
@@ -614,10 +619,10 @@ def _inside(value: sympy.Expr, allowed: object) -> bool:
 
 def _measure_zero(expr: sympy.Expr) -> bool:
     """``expr = 0`` is a null set: a rational function whose numerator is a non-constant polynomial."""
-    numerator, _ = sympy.fraction(sympy.together(expr))
     try:
+        numerator, _ = sympy.fraction(sympy.together(expr))
         poly = sympy.Poly(numerator, *sorted(expr.free_symbols, key=str))
-    except sympy.PolynomialError:
+    except Exception:  # noqa: BLE001 - not a polynomial (or too large to say): not known to be null
         return False
     return not poly.is_zero and poly.total_degree() > 0
 

@@ -259,3 +259,18 @@ def test_grading_does_not_deduct_for_undecided_coverage(tmp_path: Path) -> None:
     g = G.grade_submission("s", tmp_path / "s.yaml", load_key(tmp_path / "key.yaml"))
     q = g.questions["q1"]
     assert q.deductions == [] and any("could not be decided" in r for r in q.review)
+
+
+def test_two_symbol_condition_excluded_by_the_declared_signs() -> None:
+    # x > 0 > y, so x < y never holds: the step is in error, not vacuously proved
+    r = check(
+        """\
+        symbols: {x: positive, y: negative}
+        steps:
+          - x
+          - expr: 7*x
+            given: x < y
+        """
+    )
+    assert r.status == "error" and r.chains[0].steps[1].status == "error"
+    assert "'x < y'" in (r.chains[0].steps[1].message or "")

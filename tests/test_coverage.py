@@ -288,14 +288,17 @@ def test_many_finite_symbols_decided_quickly() -> None:
 
 def test_declared_signs_decide_a_two_symbol_condition() -> None:
     # x > 0 > y, so x > y holds everywhere: one case covers; x/y > 1 holds nowhere
-    # (x/y < 0), so it leaves everything, e.g. x = 1, y = -1 where 1/(-1) = -1 <= 1
+    # (x/y < 0 < 1), so it is a condition that can never hold; x > -y leaves the
+    # points with x + y <= 0 (an open set below the line), e.g. x = 1, y = -2
     head = "symbols: {x: positive, y: negative}\nclaim: x = x\ncases:\n  - given: GIVEN\n    steps: [x, 2*x - x]\n"
     covered = check(head.replace("GIVEN", "x > y"))
     assert covered.status == "valid" and covered.coverage is not None and covered.coverage.complete
-    left = check(head.replace("GIVEN", "x/y > 1"))
+    never = check(head.replace("GIVEN", "x/y > 1"))
+    assert never.status == "error" and "'x/y > 1' can never hold" in (never.chains[0].steps[0].message or "")
+    left = check(head.replace("GIVEN", "x > -y"))
     assert left.status == "invalid" and left.coverage is not None
     values = {k: Fraction(v) for k, v in (p.split(" = ") for p in left.coverage.uncovered[0].split(", "))}
-    assert values["x"] > 0 > values["y"] and not values["x"] / values["y"] > 1
+    assert values["x"] > 0 > values["y"] and not values["x"] > -values["y"]
 
 
 def test_rational_condition_boundary_is_a_null_set() -> None:
