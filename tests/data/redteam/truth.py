@@ -6,7 +6,23 @@ headers. Each entry is (file stem, point, left, right[, left - right at a higher
 
 from __future__ import annotations
 
-from mpmath import mp, mpf, cosh, diff, exp, log, sqrt, sin, cos, asin, floor, pi, fabs, tanh, nstr
+from mpmath import (
+    asin,
+    cos,
+    cosh,
+    diff,
+    exp,
+    fabs,
+    floor,
+    log,
+    mp,
+    mpf,
+    nstr,
+    pi,
+    sin,
+    sqrt,
+    tanh,
+)
 
 mp.dps = 60
 
