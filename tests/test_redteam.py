@@ -130,10 +130,8 @@ def step_word(step: dict[str, Any]) -> str:
 
 def describe(result: dict[str, Any]) -> str:
     """A short account of a result for assertion messages."""
-    lines = [
-        f"status={result['status']} error={result.get('error')} claim={result.get('claim')} "
-        f"coverage={result.get('coverage')}"
-    ]
+    head = f"status={result['status']} error={result.get('error')} claim={result.get('claim')}"
+    lines = [f"{head} coverage={result.get('coverage')}"]
     for c, chain in enumerate(result.get("chains") or []):
         for step in chain["steps"]:
             lines.append(f"  chain {c + 1} step {step['index']} {step['status']}: {step.get('expr')} "
