@@ -544,3 +544,22 @@ def test_outputs_quote_non_utf8_bytes_in_messages(tmp_path: Path) -> None:
         text = (tmp_path / name).read_text("utf-8")
         assert "\\udcff" in text or "\\xff" in text or name == "summary.md", name
     assert "/subs/\\udcff.yaml" in Dom((tmp_path / "report.html").read_text("utf-8")).all_text
+
+
+def test_the_package_ships_every_subpackage_and_the_templates() -> None:
+    # an installed (non-editable) derivcheck holds only what pyproject.toml names: the
+    # templates and every subpackage must be named, or the HTML pages fail only after install
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from Python 3.11")
+
+    root = Path(__file__).parent.parent
+    setup = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
+    include = setup["packages"]["find"]["include"]
+    packages = [".".join(p.parent.relative_to(root).parts) for p in (root / "derivcheck").rglob("__init__.py")]
+    assert "derivcheck.formats" in packages
+    for name in packages:
+        assert any(fnmatch.fnmatch(name, pattern) for pattern in include), name
+    patterns = setup["package-data"]["derivcheck.formats"]
+    for template in (root / "derivcheck" / "formats" / "templates").iterdir():
+        assert any(fnmatch.fnmatch(f"templates/{template.name}", p) for p in patterns), template.name
