@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from mpmath import (
     asin,
+    atan,
     cos,
     cosh,
     diff,
     exp,
     fabs,
     floor,
+    gamma,
     log,
     mp,
     mpf,
@@ -148,6 +150,33 @@ def rows():
     x = mpf(0)
     yield "info_floor_integers", "x = 0", floor(x) + floor(-x), -1
     yield "info_tiny_bump", "x = 0", max(0, mpf(10) ** -6 - fabs(x)), 0
+    x = mpf(10) ** 20
+    yield "mag_atan_sum_valid", "x = 10**20", atan(x) + atan(1 / x), pi / 2
+    mp.dps = 120
+    d = atan(x) - (pi / 2 - 1 / x)
+    mp.dps = 60
+    yield "mag_atan_asymptotic (120 digits)", "x = 10**20", atan(x), pi / 2 - 1 / x, d
+    mp.dps = 400
+    x = mpf(750)
+    d = exp(-x) / (exp(-x) + exp(-2 * x)) - 1
+    mp.dps = 60
+    yield "mag_underflow_invalid (400 digits)", "x = 750", 1, 1, d
+    mp.dps = 700
+    z = mpf(1250)
+    d = sig(z) - 1
+    mp.dps = 60
+    yield "info_sigmoid_beyond_500 (700 digits)", "z = 1250", 1, 1, d
+    mp.dps = 80
+    x = mpf(200)
+    d = gamma(x + 1) / gamma(x) - (x + mpf(10) ** -40)
+    mp.dps = 60
+    yield "mag_gamma_tiny_shift (80 digits)", "x = 200", x, x, d
+    yield "mag_gamma_overflow_valid", "x = 200", gamma(mpf(201)), 200 * gamma(mpf(200))
+    x = mpf(4)
+    yield "kink_abs_sin_derivative", "x = 4", diff(lambda s: fabs(sin(s)), x), cos(x)
+    yield "latex_E_plain_symbol", "E = 1", mpf(1) ** 2, exp(2)
+    yield "thr_narrow_quadratic_bump", "x = 1000", max(0, mpf(10) ** -9 - (mpf(1000) - 1000) ** 2), 0
+    yield "name_log_wrong_base", "x = 10", log(10, 10), log(10) / log(2)
 
 
 def main() -> None:
