@@ -563,3 +563,38 @@ def test_the_package_ships_every_subpackage_and_the_templates() -> None:
     patterns = setup["package-data"]["derivcheck.formats"]
     for template in (root / "derivcheck" / "formats" / "templates").iterdir():
         assert any(fnmatch.fnmatch(f"templates/{template.name}", p) for p in patterns), template.name
+
+
+def test_counterexample_values_are_shown_apart() -> None:
+    # 0.1 + 2**-50 and 0.1 differ (2**-50 ~ 8.9e-16, about 1e-14 relative): they print alike to 10 digits
+    from derivcheck.formats.html import values_apart
+    from derivcheck.results import Counterexample
+
+    left, right = 0.1 + 2.0 ** -50, 0.1
+    a, b = values_apart(Counterexample({"x": 0.1}, left, right))
+    assert a != b and float(a) == left and float(b) == right
+    assert values_apart(Counterexample({}, 40.0, 40.00004)) == ("40", "40.00004")
+
+    class Certified(Counterexample):  # values beyond a double come as text from the certificate
+        left_text = "6.4600000000000000000000000000000000002e36"
+        right_text = "6.46e36"
+
+    assert values_apart(Certified({}, 6.46e36, 6.46e36)) == (Certified.left_text, Certified.right_text)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_tiny_difference_shows_two_different_values(seed: int) -> None:
+    # sin(x) + 1e-25 - sin(x) = 1e-25 exactly: the table's two values must differ, by 1e-25 (mpmath, 60 digits)
+    proc = subprocess.run([sys.executable, "-m", "derivcheck", "verify", str(DATA / "tiny_difference.yaml"), "--format", "html",
+                           "--seed", str(seed)], capture_output=True, text=True, check=False)
+    assert proc.returncode == 1
+    cells = [t.strip() for t in Dom(proc.stdout).text if t.strip()]
+    i = cells.index("Counterexample")
+    table = dict(zip(cells[i + 1:i + 7:2], cells[i + 2:i + 7:2]))
+    assert table["previous step"] != table["this step"]
+    with mpmath.workdps(60):
+        x = mpmath.mpf(table["x"])
+        truth = mpmath.sin(x) + mpmath.mpf(10) ** -25
+        shown = mpmath.mpf(table["previous step"])
+        assert abs(shown - truth) <= abs(truth) * mpmath.mpf("1e-5")
+        assert abs(mpmath.mpf(table["this step"]) - mpmath.sin(x)) <= abs(mpmath.sin(x)) * mpmath.mpf("1e-5")

@@ -65,12 +65,26 @@ def badge(status: str, extra: str = "") -> Markup:
 
 
 def number(x: Any) -> str:
-    """A counterexample value: exact values as given, floats to 6 significant digits."""
-    if isinstance(x, float):
-        return f"{x:.6g}"
+    """A coordinate of a counterexample as the engine gives it: a float in full (its shortest exact form)."""
     if isinstance(x, Fraction):
         return str(x.numerator) if x.denominator == 1 else f"{x} ≈ {float(x):.6g}"
     return str(x)
+
+
+def values_apart(cx: Counterexample) -> tuple[str, str]:
+    """The two sides' values with the digits that tell them apart (6 when that is enough).
+
+    A certified counterexample brings its own texts (values beyond a double, or equal
+    to 17 digits); otherwise the floats get more digits until they differ.
+    """
+    left_text, right_text = getattr(cx, "left_text", ""), getattr(cx, "right_text", "")
+    if left_text and right_text:
+        return left_text, right_text
+    for digits in (6, 10, 17):
+        a, b = (f"{v:.{digits}g}" if isinstance(v, float) else str(v) for v in (cx.left, cx.right))
+        if a != b:
+            break
+    return a, b
 
 
 def math_or_text(text: str | None) -> Markup:
@@ -125,7 +139,8 @@ def source_hints(path: str | Path | None) -> SourceHints:
         text = p.read_bytes().decode("utf-8", "replace")
     except OSError:
         return SourceHints()
-    return SourceHints(frozenset(n for n, line in enumerate(text.splitlines(), start=1) if _LATEX_KEY.search(line)))
+    # lines as YAML counts them (split at \n only: str.splitlines also splits at \x0c, \x85, ...)
+    return SourceHints(frozenset(n for n, line in enumerate(text.split("\n"), start=1) if _LATEX_KEY.search(line)))
 
 
 def step_math(step: StepResult, hints: SourceHints = SourceHints()) -> Markup:
@@ -142,7 +157,7 @@ def is_math(rendered: Markup) -> bool:
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.globals.update(attr_or_none=lambda obj, name: getattr(obj, name, None), is_math=is_math, badge=badge, number=number, math_or_text=math_or_text, step_math=step_math,
+    env.globals.update(values_apart=values_apart, attr_or_none=lambda obj, name: getattr(obj, name, None), is_math=is_math, badge=badge, number=number, math_or_text=math_or_text, step_math=step_math,
                        relation_math=relation_mathml, code=code, version=__version__, csp=csp)
     return env
 
