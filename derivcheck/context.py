@@ -523,7 +523,7 @@ class Resolver:
         body = type(e)(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
         lo_v, hi_v = self.resolve(lo, env, keep), self.resolve(hi, env, keep)
         if not (isinstance(lo_v, Integer) and isinstance(hi_v, Integer)):
-            raise ContextError(f"the bounds of {e} must be numbers or declared sizes")
+            return self.closed_form(e, var, body, lo_v, hi_v, env, keep)
         count = int(hi_v) - int(lo_v) + 1
         if count > limits.MAX_SUM_TERMS:
             raise ContextError(f"{type(e).__name__} over more than {limits.MAX_SUM_TERMS} terms")
@@ -538,6 +538,52 @@ class Resolver:
             inner[var] = Integer(v)
             terms.append(self.resolve(body, inner, keep))
         return sympy.Add(*terms) if isinstance(e, Sum) else sympy.Mul(*terms)
+
+    def closed_form(
+        self,
+        e: Sum | Product,
+        var: Symbol,
+        body: sympy.Expr,
+        lo: sympy.Expr,
+        hi: sympy.Expr,
+        env: Mapping[Symbol, Integer],
+        keep: frozenset[str],
+    ) -> sympy.Expr:
+        """A Sum or Product whose bound is a symbol declared integer: its closed form (SPEC §5).
+
+        ``Sum(k**3, (k, 1, n))`` becomes SymPy's closed form where the range is not
+        empty and the empty sum (0) or product (1) where it is: SymPy's own
+        convention for a reversed range (Karr's) is not what a page means.
+        """
+        what = type(e).__name__
+        for bound in (lo, hi):
+            for s in bound.free_symbols:
+                if not (isinstance(s, Symbol) and self.ctx.domain_of(s).assumptions().get("integer")):
+                    raise ContextError(
+                        f"the bounds of {e} must be numbers, declared sizes or symbols declared integer "
+                        f"({s} is not declared integer)"
+                    )
+        # the summation variable stays a variable: a name no input can spell
+        dummy = Symbol(f"__{var.name}", integer=True)
+        inner = {k: v for k, v in env.items() if k != var}
+        try:
+            resolved = self.resolve(body.xreplace({var: dummy}), inner, keep)
+        except ContextError:
+            raise ContextError(
+                f"{e} has a symbolic bound, so its terms cannot be indexed by {var}: "
+                "use a declared size as its bound"
+            ) from None
+        try:
+            with time_limit(limits.PARSE_SECONDS):
+                closed = type(e)(resolved, (dummy, lo, hi)).doit()
+        except Timeout:
+            closed = None
+        if closed is None or closed.has(Sum, Product) or dummy in closed.free_symbols:
+            raise ContextError(
+                f"no closed form found for {e} with a symbolic bound: use a declared size as its bound"
+            )
+        empty = sympy.Integer(0) if isinstance(e, Sum) else sympy.Integer(1)
+        return sympy.Piecewise((closed, hi >= lo), (empty, True))
 
     def derivative(self, e: Derivative, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
         current = e.expr

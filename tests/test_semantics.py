@@ -415,3 +415,37 @@ def test_definitions_in_any_order_are_known_to_derivatives() -> None:
     # and a name defined nowhere is still an error, at the definition's line
     r = check("define:\n  dL: Derivative(M, w)\n  L: w**2\nsteps:\n  - dL\n  - 0\n")
     assert r.status == "error" and r.error is not None and r.error.line == 2 and "M is neither" in r.error.message
+
+
+# -- 8. sums with a bound declared integer ----------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_symbolic_bound_closed_forms(seed: int) -> None:
+    r = verify_file(DATA / "symbolic_bound_sums.yaml", seed=seed)
+    assert r.status == "valid", step_messages(r)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_symbolic_bound_wrong_closed_form_and_empty_ranges(seed: int) -> None:
+    # sum of k for k = 1..n is n(n + 1)/2, not n**2/2: at n = 1, 1 vs 1/2
+    text = "symbols:\n  n: integer\ngiven: n >= 1\nsteps:\n  - Sum(k, (k, 1, n))\n  - {}\n"
+    assert statuses(check(text.format("n**2/2"), seed=seed)) == [["start", "invalid"]]
+    # without n >= 1 the range can be empty: Sum(1, (k, 1, -2)) is 0 (empty sum), not -2,
+    # whatever SymPy's convention for reversed ranges
+    r = check("symbols:\n  n: integer\nsteps:\n  - Sum(1, (k, 1, n))\n  - n\n", seed=seed)
+    assert statuses(r) == [["start", "invalid"]]
+    assert r.chains[0].steps[1].counterexample is not None
+    assert float(r.chains[0].steps[1].counterexample.values["n"]) < 1
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("symbols:\n  n: real\nsteps:\n  - Sum(k, (k, 1, n))\n  - 0\n", "not declared integer"),
+        ("symbols:\n  n: integer\nsteps:\n  - Sum(x[k], (k, 1, n))\n  - 0\n", "cannot be indexed by k"),
+    ],
+)
+def test_symbolic_bound_refusals_are_clear(text: str, fragment: str) -> None:
+    r = check(text)
+    assert r.status == "error" and fragment in step_messages(r)
