@@ -29,7 +29,7 @@ from sympy import Symbol
 
 from . import limits
 from .budget import Budget, Timeout
-from .certify import AGREE, DIFFER, PRECISIONS, UNCERTAIN, Outcome, compare_at, decide
+from .certify import AGREE, DIFFER, PRECISIONS, UNCERTAIN, Outcome, Uncertain, Undefined, compare_at, decide
 from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
 from .numeric import Compiled, as_number, float_close, relative_close
@@ -241,7 +241,7 @@ class Engine:
                 for n, inst in enumerate(instances):
                     a, b, filters = self.sides(left, right, conditions, inst)
                     rng = random.Random(f"{self.seed}|{label}|{n}")
-                    sc = self.screen(a, b, filters, rng, inst, texts, budget)
+                    sc = self.screen(a, b, filters, rng, inst, texts, budget, n)
                     screens.append(sc)
                     if sc.note and not notes:
                         notes.append(sc.note)
@@ -372,6 +372,7 @@ class Engine:
         inst: dict,
         texts: Sequence[str] = (),
         budget: Budget | None = None,
+        instance: int = 0,
     ) -> Screen:
         """Sample both sides with Python floats first (mpmath where floats cannot tell).
 
@@ -391,7 +392,7 @@ class Engine:
         sc = Screen(fa, fb, leaves, inst, a, b)
         wanted = limits.SAMPLE_POINTS if leaves else 1
 
-        for point in plan.points(rng, wanted, lambda: sc.defined >= wanted):
+        for point in plan.points(rng, wanted, lambda: sc.defined >= wanted, instance):
             if compiled_filters and not self.filters_hold(compiled_filters, point):
                 continue
             sc.passed += 1
@@ -403,13 +404,13 @@ class Engine:
                 if float_close(fva, fvb, FLOAT_TOL) if fva == 0 or fvb == 0 else relative_close(fva, fvb, FLOAT_TOL):
                     sc.pending.append(point)
                     continue
-                va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
+                va, vb = fa.approx(point, SCREEN_DPS), fb.approx(point, SCREEN_DPS)
             else:
-                va, vb = fa(point, SCREEN_DPS), fb(point, SCREEN_DPS)
+                va, vb = fa.approx(point, SCREEN_DPS), fb.approx(point, SCREEN_DPS)
                 if va is None and vb is None:
                     continue
                 if (va is None) != (vb is None):
-                    if sc.note is None:
+                    if sc.note is None and _certainly_undefined(fa if va is None else fb, point):
                         where = self.describe_point(leaves, point, inst)
                         which = "the previous step" if va is not None else "this step"
                         other = "this step is not" if va is not None else "the previous step is not"
@@ -419,10 +420,12 @@ class Engine:
                         )
                     continue
                 sc.defined += 1
-            if va is not None and vb is not None and relative_close(va, vb, NOISE_TOL):
+            if va is not None and vb is not None and (
+                relative_close(va, vb, NOISE_TOL) or self._noise(fa, fb, point)
+            ):
                 sc.pending.append(point)  # float noise, or a difference only a proof failure makes worth certifying
                 continue
-            cex = self.certify(sc, point, budget, seen=True)
+            cex = self.certify(sc, point, budget, seen=True, precisions=PRECISIONS[:2], defer=True)
             if cex is not None:
                 sc.cex = cex
                 return sc
@@ -446,14 +449,20 @@ class Engine:
         budget: Budget | None,
         seen: bool,
         precisions: Sequence[int] = PRECISIONS,
+        defer: bool = False,
     ) -> Counterexample | None:
         """Interval arithmetic at escalating precision decides the point.
 
         ``seen``: the sampled numbers already differed here, so a point that cannot
-        be certified is recorded as an uncertified difference.
+        be certified is recorded as an uncertified difference.  ``defer``: a point
+        whose intervals still overlap (cancellation the numbers could not see
+        through) waits in ``pending`` for the check that runs only without a proof.
         """
         outcome = compare_at(sc.fa.interval, sc.fb.interval, point, precisions)
         if outcome.status == AGREE:
+            if defer:
+                sc.pending.append(point)
+                return None
             sc.agreed += 1
             return None
         if outcome.status == UNCERTAIN:
@@ -467,9 +476,15 @@ class Engine:
         return self._counterexample(sc.leaves, point, sc.inst, outcome)
 
     @staticmethod
+    def _noise(fa: Compiled, fb: Compiled, point: list[sympy.Expr]) -> bool:
+        """A 30-digit difference that vanishes at the second precision: it can wait for the proof."""
+        va, vb = fa.approx(point, PRECISIONS[1]), fb.approx(point, PRECISIONS[1])
+        return va is not None and vb is not None and relative_close(va, vb, NOISE_TOL)
+
+    @staticmethod
     def _still_differs(sc: Screen, point: list[sympy.Expr]) -> bool:
         """An uncertifiable point whose difference survives at high precision (not 30-digit noise)."""
-        va, vb = sc.fa(point, UNSURE_DPS), sc.fb(point, UNSURE_DPS)
+        va, vb = sc.fa.approx(point, UNSURE_DPS), sc.fb.approx(point, UNSURE_DPS)
         return va is not None and vb is not None and not relative_close(va, vb, NOISE_TOL)
 
     def _cheap_proof(self, fa: Compiled, fb: Compiled, budget: Budget | None) -> bool:
@@ -536,6 +551,17 @@ class Engine:
 
 
 # -- sampling helpers --------------------------------------------------------------------
+
+
+def _certainly_undefined(side: Compiled, point: list[sympy.Expr]) -> bool:
+    """The side is certified undefined at ``point`` (not only beyond 30 digits' reach)."""
+    try:
+        side.interval.evaluate(point, PRECISIONS[0])
+    except Undefined:
+        return True
+    except Uncertain:
+        return False
+    return False
 
 
 def _looks_like_cancellation(outcome: Outcome) -> bool:

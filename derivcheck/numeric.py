@@ -16,7 +16,7 @@ import mpmath
 import sympy
 from sympy import Heaviside, Piecewise, Symbol
 
-from .certify import IntervalProgram
+from .certify import IntervalProgram, Uncertain, Undefined
 from .functions import to_elementary
 
 Value = Any  # an mpmath mpf
@@ -74,6 +74,23 @@ class Compiled:
             except (ZeroDivisionError, ValueError, OverflowError, TypeError, ArithmeticError, AttributeError):
                 return None
             return real_or_none(value)
+
+    def approx(self, point: Sequence[sympy.Expr], dps: int) -> Value | None:
+        """The value at ``dps`` digits for screening, from the interval program when it decides.
+
+        Cheaper than building an mpmath lambdify for an expression that only ever
+        needs mpmath at a few points (the ones floats overflow at); ``None``
+        where the point is certainly undefined, mpmath where intervals cannot tell.
+        """
+        try:
+            value = self.interval.evaluate(point, dps)
+        except Undefined:
+            return None
+        except Uncertain:
+            return self(point, dps)
+        lo, hi = value._mpi_
+        with mpmath.workdps(dps):
+            return (mpmath.mp.make_mpf(lo) + mpmath.mp.make_mpf(hi)) / 2
 
     @property
     def interval(self) -> IntervalProgram:

@@ -29,6 +29,7 @@ import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from fractions import Fraction
 
 import sympy
@@ -76,6 +77,12 @@ class Range:
             return Range(integer=True)
         lo, hi, lo_open, hi_open = domain.bounds()
         return Range(False, lo, hi, lo_open, hi_open)
+
+    @cached_property
+    def fractions(self) -> tuple[Fraction | None, Fraction | None, bool]:
+        """The bounds as Fractions (None: infinite), and whether they are exact (computed once)."""
+        exact = all(b.is_Rational or not b.is_finite for b in (self.lo, self.hi))
+        return _fraction(self.lo), _fraction(self.hi), exact
 
     def narrowed(self, op: str, bound: sympy.Expr) -> Range:
         """This range intersected with ``leaf op bound``."""
@@ -187,8 +194,7 @@ def draw(r: Range, rng: random.Random, wide: bool = False, stratum: int | None =
         return rng.choice(r.values)
     if r.integer:
         return sympy.Integer(_draw_int(r, rng, wide, stratum))
-    lo, hi = _fraction(r.lo), _fraction(r.hi)
-    exact = all(b.is_Rational or not b.is_finite for b in (r.lo, r.hi))
+    lo, hi, exact = r.fractions
     for _ in range(50):
         f = _draw_real(rng, lo, hi, wide, stratum)
         if r.small and f > MAX_BOUND_VALUE:
@@ -426,8 +432,15 @@ class Plan:
             point[i] = v
         return point
 
-    def points(self, rng: random.Random, wanted: int, enough: Callable[[], bool]) -> Iterator[list[sympy.Expr]]:
-        """Ordinary points until ``enough()`` (and every combination), then the reaching ones."""
+    def points(
+        self, rng: random.Random, wanted: int, enough: Callable[[], bool], instance: int = 0
+    ) -> Iterator[list[sympy.Expr]]:
+        """Ordinary points until ``enough()`` (and every combination), then the reaching ones.
+
+        ``instance``: the number of the index instance; the first gets every band of
+        wide magnitudes, later ones half of them in turn (the transition as a whole
+        still covers every band, at less cost when there are many instances).
+        """
         if not self.leaves:
             yield []
             return
@@ -459,10 +472,14 @@ class Plan:
         k += len(self.thresholds)
         yield from self._targeted(rng, k)
         # every band of magnitudes, both signs: all leaves wide, then one leaf at a time
-        for j in range(WIDE_POINTS):
+        strata = range(WIDE_POINTS) if instance == 0 else [
+            (instance * (WIDE_POINTS // 2) + j) % WIDE_POINTS for j in range(WIDE_POINTS // 2)
+        ]
+        for j in strata:
             yield self.ordinary(rng, k + j, lambda i: True, j)
         if len(self.leaves) > 1:
-            for j in range(WIDE_POINTS):
+            # one leaf far out, the others ordinary: the tiny and the huge bands, both signs
+            for j in (0, 1, WIDE_POINTS - 2, WIDE_POINTS - 1):
                 one = (j + rng.randrange(len(self.leaves))) % len(self.leaves)
                 yield self.ordinary(rng, k + j, lambda i, one=one: i == one, j)
 
