@@ -48,7 +48,7 @@ def main() -> None:
         print(f"{len(grades)} submissions graded in {graded:.1f} s (jobs {args.jobs})")
 
         def once(html: bool, i: int) -> float:
-            for cached in (mathml._latex_mathml, mathml._expr_mathml, mathml.expr_latex):
+            for cached in (mathml._latex_mathml, mathml._expr_mathml, mathml._relation_mathml, mathml.expr_latex):
                 cached.cache_clear()
             out = base / f"out-{'html' if html else 'plain'}-{i}"
             t = time.monotonic()

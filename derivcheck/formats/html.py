@@ -156,7 +156,7 @@ def is_math(rendered: Markup) -> bool:
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, auto_reload=False)
     env.globals.update(values_apart=values_apart, attr_or_none=lambda obj, name: getattr(obj, name, None), is_math=is_math, badge=badge, number=number, math_or_text=math_or_text, step_math=step_math,
                        relation_math=relation_mathml, code=code, version=__version__, csp=csp)
     return env

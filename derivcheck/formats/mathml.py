@@ -186,9 +186,14 @@ def step_mathml(text: str, latex: bool | None = None, display: str = "block") ->
 
 def relation_mathml(text: str, display: str = "block") -> Markup:
     """A claim ``LEFT = RIGHT`` as MathML, or its escaped text."""
+    return code(text) if _out_of_time() else _relation_mathml(text, display)
+
+
+@lru_cache(maxsize=1024)
+def _relation_mathml(text: str, display: str) -> Markup:
     from ..parse import parse_relation
 
-    if len(text) > MAX_SOURCE or _out_of_time():
+    if len(text) > MAX_SOURCE:
         return code(text)
     from ..budget import time_limit
 
