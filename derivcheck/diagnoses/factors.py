@@ -101,6 +101,17 @@ def missing_factor(p: Probe) -> list[Note]:
     if not p.holds_raw(p.tr.previous, raw * p.tr.current, "missing-factor"):
         return []
     _, cur_text = p.texts()
+    extra = _written_factor(p, cur_text, 1 / raw)
+    if extra is not None:
+        # the reciprocal is a factor of this step as written: it is an extra factor
+        shown, fix = extra
+        return [
+            Note(
+                "missing-factor",
+                f"the factor {shown} does not come from the previous step (a factor {text} is missing): remove it",
+                fix,
+            )
+        ]
     fix = p.fix_ok(_times(cur_text, factor))
     return [
         Note(
@@ -109,6 +120,20 @@ def missing_factor(p: Probe) -> list[Note]:
             fix,
         )
     ]
+
+
+def _written_factor(p: Probe, cur_text: str, value: sympy.Expr) -> tuple[str, str | None] | None:
+    """A top-level factor of this step as written that is ``value``, and the step without it."""
+    factors = p.pieces("current", "*")
+    if len(factors) < 2:
+        return None
+    for i, f in enumerate(factors):
+        if f.span is not None and (f.expr == value or sympy.cancel(f.expr - value) == 0):
+            rest = [g for j, g in enumerate(factors) if j != i]
+            if any(g.span is None for g in rest):
+                return f.text, None
+            return f.text, p.fix_ok(" * ".join(cur_text[g.span[0] : g.span[1]].strip() for g in rest))  # type: ignore[index]
+    return None
 
 
 def _times(text: str, factor: sympy.Expr) -> str:

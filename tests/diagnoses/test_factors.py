@@ -120,3 +120,14 @@ def test_wrong_factor_value_per_size_truth() -> None:
     two = mp_at(lambda z1, z2: z1 + z2, z1=z["z1"], z2=z["z2"])
     three = mp_at(lambda z1, z2, z3: z1 + z2 + z3, **z)
     assert not mp_equal(two, three)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_extra_written_factor_is_named_as_such(seed: int) -> None:
+    message, fix = step_diagnoses("missing_factor_extra.yaml", 2, seed)["missing-factor"]
+    assert message == "the factor x does not come from the previous step (a factor 1/x is missing): remove it"
+    assert fix == "exp(x)"
+    with mpmath.workdps(60):
+        x = mpmath.mpf(3) / 7
+        d = mpmath.diff(mpmath.exp, x)
+        assert mp_equal(d, mpmath.exp(x)) and mp_equal(d, (1 / x) * (x * mpmath.exp(x)))
