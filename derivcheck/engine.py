@@ -28,8 +28,19 @@ import sympy
 from sympy import Symbol
 
 from . import limits
-from .budget import Budget, Timeout
-from .certify import AGREE, DIFFER, PRECISIONS, UNCERTAIN, Outcome, Uncertain, Undefined, compare_at, decide
+from .budget import Budget, Timeout, time_limit
+from .certify import (
+    AGREE,
+    DIFFER,
+    PRECISIONS,
+    UNCERTAIN,
+    IntervalProgram,
+    Outcome,
+    Uncertain,
+    Undefined,
+    compare_at,
+    decide,
+)
 from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
 from .numeric import Compiled, as_number, float_close, relative_close
@@ -56,6 +67,11 @@ NOISE_TOL = 1e-20
 #: Digits at which a difference that cannot be certified is re-checked before it
 #: counts as "seen" (a 30-digit difference can be cancellation noise).
 UNSURE_DPS = 200
+#: Seconds allowed to expand the difference of two sides that agree to the
+#: highest precision (looking for a difference below it, such as 10**-600).
+DIFFERENCE_SECONDS = 1.0
+#: Digits of that difference at one point per transition.
+DIFFERENCE_DPS = 1000
 #: A certified difference this small (relative), or one that needed more than
 #: the first precision, looks like cancellation: a cheap proof is tried first.
 CANCELLATION_TOL = 1e-9
@@ -114,11 +130,14 @@ class CertifiedCounterexample(Counterexample):
 
     left_text: str = ""
     right_text: str = ""
+    #: the certified difference, when it had to be computed symbolically (below 1e-500 relative)
+    difference_text: str = ""
 
     def describe(self) -> str:
         point = ", ".join(f"{k} = {v}" for k, v in self.values.items())
         where = f"at {point}: " if point else "everywhere: "
-        return f"{where}previous step = {self.left_text}, this step = {self.right_text}"
+        by = f" (they differ by {self.difference_text})" if self.difference_text else ""
+        return f"{where}previous step = {self.left_text}, this step = {self.right_text}{by}"
 
 
 def _distinct_texts(outcome: Outcome) -> tuple[str, str]:
@@ -160,6 +179,10 @@ class Screen:
     unsure: list[list[sympy.Expr]] = field(default_factory=list)
     #: pending points checked up to the highest precision so far
     deep: int = 0
+    #: the number of the index instance (0 for the first)
+    instance: int = 0
+    #: the expanded difference of the two sides (None: not computed yet; False: unavailable)
+    difference: IntervalProgram | None | bool = None
 
 
 class Engine:
@@ -389,7 +412,7 @@ class Engine:
         compiled_filters = [
             (op, self.compiled(fl, leaves), self.compiled(fr, leaves)) for op, fl, fr in filters
         ]
-        sc = Screen(fa, fb, leaves, inst, a, b)
+        sc = Screen(fa, fb, leaves, inst, a, b, instance=instance)
         wanted = limits.SAMPLE_POINTS if leaves else 1
 
         for point in plan.points(rng, wanted, lambda: sc.defined >= wanted, instance):
@@ -463,6 +486,10 @@ class Engine:
             if defer:
                 sc.pending.append(point)
                 return None
+            if precisions[-1] == PRECISIONS[-1]:
+                found = self._below_precision(sc, point, outcome, budget)
+                if found is not None:
+                    return found
             sc.agreed += 1
             return None
         if outcome.status == UNCERTAIN:
@@ -474,6 +501,51 @@ class Engine:
         if _looks_like_cancellation(outcome) and self._cheap_proof(sc.fa, sc.fb, budget):
             return None
         return self._counterexample(sc.leaves, point, sc.inst, outcome)
+
+    def _below_precision(
+        self, sc: Screen, point: list[sympy.Expr], outcome: Outcome, budget: Budget | None
+    ) -> Counterexample | None:
+        """Both sides agree to the highest precision: is their expanded difference nonzero here?
+
+        ``x + 10**-600`` and ``x`` agree to 500 digits, but ``expand`` of their
+        difference is the number 10**-600, whose interval excludes 0: where both
+        sides are certified defined, that is a certified difference too.
+        """
+        if sc.difference is None:
+            sc.difference = False
+            remaining = budget.remaining() if budget is not None else self.timeout
+            try:
+                with time_limit(max(min(DIFFERENCE_SECONDS, remaining * 0.5), 0.001)):
+                    d = sympy.expand(sc.fa.expr - sc.fb.expr)
+                if d != 0:
+                    sc.difference = IntervalProgram(d, sc.leaves)
+            except Timeout:
+                if budget is not None and budget.remaining() <= 0:
+                    raise
+            except Exception:  # noqa: BLE001 - no difference form: nothing more to learn
+                pass
+        if not isinstance(sc.difference, IntervalProgram):
+            return None
+        # at the deep points of the first instance only, also far beyond the highest
+        # precision: a constant offset such as 10**-900 is the same at every instance
+        extra = (DIFFERENCE_DPS,) if sc.instance == 0 else ()
+        for dps in (*PRECISIONS[:2], *extra):
+            try:
+                d = sc.difference.evaluate(point, dps)
+            except (Undefined, Uncertain):
+                continue
+            lo, hi = (mpmath.mp.make_mpf(v) for v in d._mpi_)
+            if lo > 0 or hi < 0:
+                if self._cheap_proof(sc.fa, sc.fb, budget):
+                    return None
+                cex = self._counterexample(sc.leaves, point, sc.inst, outcome)
+                with mpmath.workdps(dps):
+                    cex.difference_text = mpmath.nstr((lo + hi) / 2, 6)  # type: ignore[attr-defined]
+                    for attr, x in (("left_text", outcome.left), ("right_text", outcome.right)):
+                        mid = (mpmath.mp.make_mpf(x._mpi_[0]) + mpmath.mp.make_mpf(x._mpi_[1])) / 2
+                        setattr(cex, attr, mpmath.nstr(mid, 10, min_fixed=-5, max_fixed=8))
+                return cex
+        return None
 
     @staticmethod
     def _noise(fa: Compiled, fb: Compiled, point: list[sympy.Expr]) -> bool:

@@ -313,3 +313,22 @@ def test_a_filter_is_never_accepted_on_the_float_screen_alone(monkeypatch: pytes
     monkeypatch.setattr(Compiled, "fast", lambda self, fpoint: 2.0 if self is fl else 1.0)
     assert not eng.filters_hold([(">", fl, fr)], [sympy.Rational(1, 2)])
     assert eng.filters_hold([(">", fl, fr)], [sympy.Rational(3, 2)])
+
+
+@pytest.mark.parametrize("seed", (0, 1, 2))
+@pytest.mark.parametrize(
+    "text,difference",
+    [
+        # x + 10**-600 - x = 10**-600: equal to 500 digits, different all the same
+        ("steps:\n  - x + 10**-600\n  - x\n", mpmath.mpf(10) ** -600),
+        # sin^2 + t*10**-900 - (1 - cos^2) = t*10**-900 (Pythagoras): nonzero exactly when t = 1
+        ('symbols: {t: "{0, 1}"}\nsteps:\n  - sin(x)**2 + t*10**-900\n  - 1 - cos(x)**2\n', mpmath.mpf(10) ** -900),
+    ],
+)
+def test_differences_below_the_highest_precision_are_still_certified(seed: int, text: str, difference: mpmath.mpf) -> None:
+    r = check(text, seed=seed)
+    step = r.chains[0].steps[1]
+    assert step.status == "invalid", step.message
+    with mpmath.workdps(1200):
+        shown = mpmath.mpf(step.message.rsplit("differ by ", 1)[1].rstrip(")"))
+        assert abs(shown - difference) <= difference * mpmath.mpf("1e-5")
