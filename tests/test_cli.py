@@ -136,7 +136,7 @@ def test_shipped_examples_show_the_mistakes() -> None:
 # -- the package: distribution name and install lines ---------------------------------------
 
 DATA = Path(__file__).parent / "data" / "cli"
-USER_DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+USER_DOCS = [ROOT / "README.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 def test_distribution_name_is_not_the_other_project() -> None:
