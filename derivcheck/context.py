@@ -605,7 +605,8 @@ class Resolver:
             if current is e.expr and var_leaf not in partial.free_symbols:
                 # f does not depend on v: its derivative is 0, unless a name the file
                 # never introduced is why (a forgotten definition of L, SPEC §4).
-                unknown = sorted(n for n in _names_in(e.expr) if not self.ctx.is_known(n))
+                own = {self.ctx.leaf_name(w) for w in variables}
+                unknown = sorted(n for n in _names_in(e.expr) - own if not self.ctx.is_known(n))
                 if unknown:
                     raise ContextError(self.ctx.unknown_name_message(unknown))
             if is_defined and var_leaf not in partial.free_symbols:
