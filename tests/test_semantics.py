@@ -362,6 +362,9 @@ def test_latex_e_is_eulers_number_and_E_a_symbol(seed: int) -> None:
     assert statuses(r) == [["start", "invalid"]]
 
 
+
+# -- 3b. kinked steps are proved by branches, and only equal ones -------------------------
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(
     "left, right",
@@ -407,6 +410,9 @@ def test_contradictory_conditions() -> None:
     assert not _contradictory(sympy.And(x > 0, x < 1))
     assert not _contradictory(sympy.And(sympy.Eq(s, 0), x > 0))
 
+
+
+# -- 1b. unknown names: definitions are known in any order --------------------------------
 
 def test_definitions_in_any_order_are_known_to_derivatives() -> None:
     # dL is defined before L: d(w**2)/dw = 2w, proved; the order of 'define' is free.
