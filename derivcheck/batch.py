@@ -132,7 +132,11 @@ def verify_one(
     try:
         deriv = load_any(path, shown, context)
     except LoadError as err:
-        result = FileResult(shown, status=ERROR, error=FileError(err.message, err.line))
+        message = err.message
+        if path.suffix in (".yaml", ".yml") and is_context_file(path):
+            message = ("this is a context file (names, no steps): give it with --context FILE when verifying "
+                       "a Markdown/LaTeX document, or add 'steps' to make it a derivation")
+        result = FileResult(shown, status=ERROR, error=FileError(message, err.line))
         result.expect = declared_expect(path)
         return result
     except (RecursionError, MemoryError):
