@@ -126,6 +126,8 @@ class DerivationChecker:
 
     def unsatisfiable(self, before: list[Condition], new: list[Condition]) -> tuple[str, int | None] | None:
         """The first of ``new`` that no instance and point satisfies with ``before``: (message, line)."""
+        if not new or self.reasoner.satisfiable(before + new):
+            return None  # the usual case, in one pass
         for i, c in enumerate(new):
             earlier = before + new[:i]
             if self.reasoner.satisfiable(earlier + [c]):

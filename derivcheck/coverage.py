@@ -156,7 +156,9 @@ class Reasoner:
                         raise Undecided(f"cannot decide {c.text!r} at {s} = {v}")
                 return s, sympy.FiniteSet(*allowed)
             plain = _unfold(h)
-            solved = _solve_univariate(op, plain, s) if _solvable(plain) else None
+            solved = _solve_linear(op, plain, s)
+            if solved is None and _solvable(plain):
+                solved = _solve_univariate(op, plain, s)
             if solved is not None:
                 return s, solved
         return _atom(op, h)
@@ -457,6 +459,30 @@ def _atom(op: str, h: sympy.Expr) -> tuple[Atom, frozenset[int]]:
     if sympy.default_sort_key(neg) < sympy.default_sort_key(h):
         h, op = neg, _FLIP[op]
     return Atom(h), frozenset(_SIGNS[op])
+
+
+def _solve_linear(op: str, h: sympy.Expr, s: Symbol) -> sympy.Set | None:
+    """``a*s + b op 0`` with numbers a != 0 and b, solved directly (most conditions are this)."""
+    try:
+        poly = sympy.Poly(h, s)
+    except Exception:  # noqa: BLE001 - not a polynomial in s
+        return None
+    if poly.degree() != 1:
+        return None
+    a, b = poly.all_coeffs()
+    if not (a.is_number and b.is_number and a.is_extended_real and b.is_extended_real) or a.is_zero is not False:
+        return None
+    root = -b / a
+    if op in ("<", "<=", ">", ">=") and a.is_negative:
+        op = _FLIP[op]
+    return {
+        "<": Interval.open(-oo, root),
+        "<=": Interval(-oo, root, True, False),
+        ">": Interval.open(root, oo),
+        ">=": Interval(root, oo, False, True),
+        "==": sympy.FiniteSet(root),
+        "!=": sympy.Union(Interval.open(-oo, root), Interval.open(root, oo)),
+    }[op]
 
 
 def _solve_univariate(op: str, h: sympy.Expr, s: Symbol) -> sympy.Set | None:
