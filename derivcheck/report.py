@@ -151,8 +151,8 @@ def render_text(
         return Text(f"{symbol} {status}", style=style)
 
     for r in results:
-        if quiet and (r.status == VALID or r.expect == r.status):
-            continue
+        if quiet and (r.expect == r.status if r.expect is not None else r.status == VALID):
+            continue  # nothing to fix: valid, or exactly the status its `expect:` names
         head = Text()
         head.append(r.path, style="bold")
         if r.title:

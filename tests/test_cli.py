@@ -311,3 +311,18 @@ def test_grade_exit_codes(tmp_path: Path) -> None:
     (tmp_path / "subs" / "b.yaml").write_text("- not a submission\n")
     result = CliRunner().invoke(main, ["grade", key, str(tmp_path / "subs"), "--out", str(tmp_path / "o2"), "--jobs", "1"])
     assert result.exit_code == 1 and "no submission could be graded" in result.stderr
+
+
+def test_a_context_file_given_by_name_says_how_to_use_it() -> None:
+    code, out = run("verify", str(ROOT / "examples" / "latex" / "int305_context.yaml"))
+    assert code == 2 and "this is a context file" in out and "--context" in out
+
+
+def test_unmet_expectation_is_a_finding_at_the_expect_line() -> None:
+    code, out = run("verify", "--format", "concise", str(DATA / "expect_wrong.yaml"))
+    assert code == 1 and "expect_wrong.yaml:2:9: DC206 expected invalid, got valid" in out
+
+
+def test_quiet_hides_files_whose_expectation_is_met() -> None:
+    code, out = run("verify", "--quiet", str(DATA / "sign_error.yaml"), str(DATA / "expect_wrong.yaml"))
+    assert code == 1 and "sign_error.yaml" not in out.split("derivcheck:")[0] and "expect_wrong.yaml" in out
