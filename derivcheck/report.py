@@ -63,8 +63,10 @@ def escape_property(text: str) -> str:
 
 
 def github_lines(results: list[FileResult]) -> list[str]:
-    lines = []
+    lines: list[str] = []
+    starts: list[tuple[FileResult, int]] = []
     for r in results:
+        starts.append((r, len(lines)))
         path = escape_property(r.path)
         if r.error:
             line = f",line={r.error.line},col={column(r.path, r.error.line)}" if r.error.line else ""
@@ -91,6 +93,13 @@ def github_lines(results: list[FileResult]) -> list[str]:
                 msg = "; ".join(n.message for n in r.coverage.notes if n.kind == "coverage-undecided")
                 lines.append(f"::warning file={path},line=1::{escape_data(msg or 'coverage of the claim is not established')}")
         lines += _expectation_lines(r, path)
+    # a teaching example with the status its `expect:` names: its problems are its point,
+    # shown as notices rather than errors on the pull request
+    ends = [start for _, start in starts[1:]] + [len(lines)]
+    for (r, start), end in zip(starts, ends):
+        if r.expect is not None and r.expect == r.status:
+            for i in range(start, end):
+                lines[i] = "::notice " + lines[i].split(" ", 1)[1]
     return lines
 
 
@@ -98,7 +107,10 @@ def _expectation_lines(r: FileResult, path: str) -> list[str]:
     """An ``expect:`` that was not met is a problem of its own (met, the steps' problems are the example's point)."""
     if r.expect is None or r.expect == r.status:
         return []
-    return [f"::error file={path},line=1::{escape_data(f'expected {r.expect}, got {r.status}')}"]
+    from .sarif import key_line
+
+    line = key_line(r.path, "expect")
+    return [f"::error file={path},line={line},col={column(r.path, line)}::{escape_data(f'expected {r.expect}, got {r.status}')}"]
 
 
 def render_github(results: list[FileResult]) -> str:

@@ -123,3 +123,14 @@ def test_concise_lines_stay_single_lines_whatever_the_file_name(tmp_path: Path) 
     code, out = invoke("verify", "--format", "concise", str(odd))
     lines = out.strip().splitlines()
     assert code == 1 and len(lines) == 2 and "a\\nb.yaml:3:5: DC" in lines[0]
+
+
+def test_github_and_sarif_show_an_expected_example_s_problems_as_notices() -> None:
+    code, out = invoke("verify", "--format", "github", str(DATA / "sign_error.yaml"), str(DATA / "expect_wrong.yaml"))
+    lines = out.splitlines()
+    assert code == 1
+    assert any(line.startswith("::notice file=") and "sign_error.yaml,line=6,col=5::" in line and "sign-error" in line for line in lines)
+    assert any(line.startswith("::error ") and "expect_wrong.yaml,line=2,col=9::expected invalid, got valid" in line for line in lines)
+    code, out = invoke("verify", "--format", "sarif", str(DATA / "sign_error.yaml"))
+    found = json.loads(out)["runs"][0]["results"]
+    assert [(r["ruleId"], r["level"]) for r in found] == [("DC103", "note")] and code == 0
