@@ -133,7 +133,11 @@ class Reasoner:
             raise Undecided(f"the condition {c.text!r} cannot be read here: {err.message}") from None
         key = (c.relation.op, left, right)
         if key not in self._solved:
-            self._solved[key] = self._solve(c, c.relation.op, left, right)
+            try:
+                with time_limit(2 * SOLVE_SECONDS):
+                    self._solved[key] = self._solve(c, c.relation.op, left, right)
+            except Timeout:
+                raise Undecided(f"the condition {c.text!r} took too long to analyse") from None
         return self._solved[key]  # type: ignore[return-value]
 
     def _solve(self, c: Condition, op: str, left: sympy.Expr, right: sympy.Expr) -> tuple[Var, object] | bool:
@@ -455,6 +459,9 @@ def _negate(op: str) -> str:
 def _atom(op: str, h: sympy.Expr) -> tuple[Atom, frozenset[int]]:
     """``h op 0`` as a constraint on the sign of a canonical ``h`` (``h`` or ``-h``)."""
     h = sympy.expand(h)
+    content, primitive = h.as_content_primitive()
+    if content.is_positive:
+        h = primitive  # 2*x - 2*y > 0 is x - y > 0: one atom, not two
     neg = sympy.expand(-h)
     if sympy.default_sort_key(neg) < sympy.default_sort_key(h):
         h, op = neg, _FLIP[op]

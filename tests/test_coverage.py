@@ -364,3 +364,18 @@ def test_finite_set_coverage_matches_enumeration(cases: list[list[tuple[str, int
     assert found.reason is None and not found.gaps and not found.undecided
     shown = sorted(int(c.rep) for b in found.significant for c in b.cells.values())
     assert shown == truth
+
+
+def test_scaled_two_symbol_conditions_are_the_same_condition() -> None:
+    # 2*x <= 2*y is x <= y (divide by 2 > 0): with x > y every (x, y) is covered
+    r = check(
+        """\
+        claim: Max(x, y) = Max(y, x)
+        cases:
+          - given: x > y
+            steps: ['Max(x, y)', 'Max(y, x)']
+          - given: 2*x <= 2*y
+            steps: ['Max(x, y)', 'Max(y, x)']
+        """
+    )
+    assert r.status == "valid" and r.coverage is not None and r.coverage.complete
