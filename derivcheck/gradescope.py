@@ -149,8 +149,14 @@ def run_gradescope(
         write_results(results, failure_json(problem or "no submission", visibility))
         return 0
     options = BatchOptions(jobs=1, seed=seed, timeout=timeout, submission_timeout=submission_timeout, memory_mb=memory_mb)
-    grades, _ = grade_batch(key, [(path.stem, path)], options)
-    doc = results_json(key, grades[0], seconds=time.monotonic() - started, visibility=visibility)
+    try:
+        grades, _ = grade_batch(key, [(path.stem, path)], options)
+        doc = results_json(key, grades[0], seconds=time.monotonic() - started, visibility=visibility)
+    except Exception as e:  # noqa: BLE001 - the student must get results.json whatever went wrong
+        print(f"derivcheck: grading failed: {type(e).__name__}: {e}", file=sys.stderr)
+        write_results(results, failure_json("The autograder could not grade this submission (an internal error); "
+                                            "your instructor has been told.", visibility))
+        return 2
     write_results(results, doc)
     print(f"derivcheck: graded {path.name}: {doc['score']}; wrote {results}", file=sys.stderr)
     return 0

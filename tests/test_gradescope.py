@@ -135,3 +135,18 @@ def test_upload_in_a_subfolder_is_found(tmp_path: Path) -> None:
     (root / "submission" / ".DS_Store.yaml").write_text("junk")  # hidden: ignored
     proc = run_template(root)
     assert proc.returncode == 0 and results(root)["score"] == 10  # d/dx x**3 = 3*x**2: full marks
+
+
+def test_results_are_written_even_when_grading_itself_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import derivcheck.grade
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("worker pool broke")
+
+    monkeypatch.setattr(derivcheck.grade, "grade_batch", boom)
+    root = autograder_tree(tmp_path, "good.yaml")
+    result = CliRunner().invoke(main, ["gradescope", str(root / "source" / "key.yaml"), "--submission", str(root / "submission"),
+                                       "--results", str(root / "results" / "results.json")])
+    assert result.exit_code == 2
+    doc = results(root)
+    assert doc["score"] == 0 and "internal error" in doc["output"] and "worker pool" not in doc["output"]
