@@ -134,3 +134,14 @@ def test_github_and_sarif_show_an_expected_example_s_problems_as_notices() -> No
     code, out = invoke("verify", "--format", "sarif", str(DATA / "sign_error.yaml"))
     found = json.loads(out)["runs"][0]["results"]
     assert [(r["ruleId"], r["level"]) for r in found] == [("DC103", "note")] and code == 0
+
+
+@pytest.mark.parametrize("seed", ["0", "5"])
+def test_statistics_of_a_clean_run_and_of_notes(tmp_path: Path, seed: str) -> None:
+    (tmp_path / "ok.yaml").write_text("steps:\n  - (x + 1)**2\n  - x**2 + 2*x + 1\n")  # the square expanded: equal for every x
+    code, out = invoke("verify", "--statistics", "--seed", seed, str(tmp_path / "ok.yaml"))
+    assert code == 0 and out.strip() == "All checks passed!"
+    code, out = invoke("verify", "--statistics", "--seed", seed, str(DATA / "columns.yaml"), str(DATA / "sign_error.yaml"))
+    rows = [line.split("\t") for line in out.strip().splitlines()]
+    assert {"DC103", "DC105"} <= {code for _, code, _ in rows}
+    assert sum(int(n) for n, _, _ in rows) == 3  # two wrong steps in columns.yaml, one in sign_error.yaml
