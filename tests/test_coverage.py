@@ -379,3 +379,24 @@ def test_scaled_two_symbol_conditions_are_the_same_condition() -> None:
         """
     )
     assert r.status == "valid" and r.coverage is not None and r.coverage.complete
+
+
+def test_file_level_given_is_the_universe() -> None:
+    # under the file's x > 0, the cases x > 1 and x < 1 leave only x = 1 (not x <= 0);
+    # and a step given x > 0 repeats the file's condition: it narrows nothing
+    r = check(
+        """\
+        given: x > 0
+        claim: Abs(x) = x
+        cases:
+          - given: x > 1
+            steps:
+              - Abs(x)
+              - expr: x
+                given: x > 0
+          - given: x < 1
+            steps: [Abs(x), x]
+        """
+    )
+    assert r.status == "valid" and r.coverage is not None and r.coverage.complete
+    assert [n.kind for n in r.coverage.notes] == ["coverage-gap"] and "x = 1" in r.coverage.notes[0].message
