@@ -7,8 +7,8 @@ the chains begin and end as claimed, and that the cases cover the claim.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import sympy
 

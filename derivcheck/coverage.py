@@ -22,8 +22,8 @@ from __future__ import annotations
 import functools
 import itertools
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import sympy
 from sympy import Interval, Rational, S, Symbol, oo
@@ -283,9 +283,10 @@ class Reasoner:
                         return False
                     if not _continuous_at(var.expr, point):
                         return False
-                elif self.ctx.domain_of(var).kind not in ("set", "integer"):
-                    if any(_compare(point[var], c) == 0 for c in _endpoints(box[var])):  # type: ignore[arg-type]
-                        return False
+                elif self.ctx.domain_of(var).kind not in ("set", "integer") and any(
+                    _compare(point[var], c) == 0 for c in _endpoints(box[var])  # type: ignore[arg-type]
+                ):
+                    return False
         return True
 
     def _holds(self, box: Constraints, point: dict[Symbol, sympy.Expr]) -> bool:
@@ -538,7 +539,7 @@ def _agrees(op: str, h: sympy.Expr, s: Symbol, solved: sympy.Set) -> bool:
     points = _sorted_unique(_endpoints(solved))
     bounds = [-oo, *points, oo]
     reps = list(points)
-    for lo, hi in zip(bounds, bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         rep = _between(lo, hi)
         if rep is not None:
             reps.append(rep)

@@ -8,6 +8,7 @@ exact ``Fraction`` arithmetic, independently of SymPy.
 
 from __future__ import annotations
 
+import itertools
 import json
 import textwrap
 from fractions import Fraction
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import mpmath
 import pytest
+from conftest import check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +24,6 @@ from derivcheck.api import verify_file
 from derivcheck.context import Context
 from derivcheck.coverage import Reasoner, number
 from derivcheck.loader import load_text
-
-from conftest import check
 
 DATA = Path(__file__).parent / "data" / "soundness" / "claims"
 SEEDS = (0, 1, 7)
@@ -206,7 +206,7 @@ def _truth(cases: list[list[tuple[str, int]]], lo: int | None) -> tuple[bool, bo
     either end) decide coverage.  ``lo``: the domain is (lo, oo), else the real line.
     """
     consts = sorted({c for case in cases for _, c in case} | ({lo} if lo is not None else set()))
-    inner = [Fraction(a + b, 2) for a, b in zip(consts, consts[1:])] + [Fraction(consts[0] - 1), Fraction(consts[-1] + 1)]
+    inner = [Fraction(a + b, 2) for a, b in itertools.pairwise(consts)] + [Fraction(consts[0] - 1), Fraction(consts[-1] + 1)]
     points = [Fraction(c) for c in consts]
 
     def covered(x: Fraction) -> bool:
@@ -249,7 +249,7 @@ def test_satisfiable_matches_exact_arithmetic(conds: list[tuple[str, int]]) -> N
 
     regions = [ctx.condition(Text(f"x {op} {c}", 1)) for op, c in conds]
     consts = sorted({c for _, c in conds})
-    candidates = [Fraction(c) for c in consts] + [Fraction(a + b, 2) for a, b in zip(consts, consts[1:])]
+    candidates = [Fraction(c) for c in consts] + [Fraction(a + b, 2) for a, b in itertools.pairwise(consts)]
     candidates += [Fraction(consts[0] - 1), Fraction(consts[-1] + 1)]
     truth = any(all(_holds(op, x, c) for op, c in conds) for x in candidates)
     assert Reasoner(ctx).satisfiable(regions) == truth
