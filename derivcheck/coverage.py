@@ -676,7 +676,18 @@ def describe_instance(inst: dict[Symbol, sympy.Integer], ctx: Context) -> str:
 
 
 def number(v: sympy.Expr) -> str:
-    """A value as people write it: ``-0.5`` rather than ``-1/2`` when that is exact."""
+    """A value as people write it: ``-0.5`` rather than ``-1/2`` when that is exact; huge ones short."""
+    text = _number(v)
+    if len(text) <= 24:
+        return text
+    if v.is_Integer and abs(v) > 1:
+        exponent = len(str(abs(int(v)))) - 1
+        if abs(int(v)) == 10**exponent:
+            return f"{'-' if v < 0 else ''}10**{exponent}"
+    return f"about {sympy.N(v, 6)}"
+
+
+def _number(v: sympy.Expr) -> str:
     if isinstance(v, Rational) and not v.is_Integer:
         q = int(v.q)
         while q % 2 == 0:
