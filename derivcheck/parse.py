@@ -398,20 +398,38 @@ class _Builder:
             head = head.left
         if not chain:
             return self._power(node, names)
+        # Terms (and factors) are gathered and combined by one Add (Mul): adding them
+        # one at a time re-flattens the sum each time, quadratic in its length.
         value = self.build(head, names)
+        terms: list[sympy.Expr] = []
+        factors: list[sympy.Expr] = []
+
+        def flush() -> sympy.Expr:
+            if terms:
+                out = sympy.Add(value, *terms)
+            elif factors:
+                out = sympy.Mul(value, *factors)
+            else:
+                return value
+            terms.clear()
+            factors.clear()
+            return out
+
         for op, right_node in reversed(chain):
             right = self.build(right_node, names)
-            if isinstance(op, ast.Add):
-                value = value + right
-            elif isinstance(op, ast.Sub):
-                value = value - right
-            elif isinstance(op, ast.Mult):
-                value = value * right
+            if isinstance(op, (ast.Add, ast.Sub)):
+                if factors:
+                    value = flush()
+                terms.append(right if isinstance(op, ast.Add) else -right)
             else:
-                if right == 0:
-                    raise self.fail("division by zero", right_node)
-                value = value / right
-        return value
+                if terms:
+                    value = flush()
+                if isinstance(op, ast.Div):
+                    if right == 0:
+                        raise self.fail("division by zero", right_node)
+                    right = 1 / right
+                factors.append(right)
+        return flush()
 
     def _power(self, node: ast.BinOp, names: Names) -> sympy.Expr:
         if not isinstance(node.op, ast.Pow):

@@ -126,9 +126,9 @@ def _defs() -> dict[str, Any]:
         },
         "steps": {
             "description": "The chain: the first item is the starting expression, each later item "
-            "claims to equal the one before it.",
+            "claims to equal the one before it; a chain of one step checks nothing.",
             "type": "array",
-            "minItems": 1,
+            "minItems": 2,
             "maxItems": limits.MAX_STEPS,
             "items": {"$ref": "#/$defs/step"},
         },

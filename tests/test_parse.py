@@ -186,3 +186,17 @@ def test_arbitrary_text_only_raises_expression_error(text: str) -> None:
         parse_expression(text, NAMES)
     except ExpressionError:
         pass
+
+
+def test_long_chains_are_built_at_once() -> None:
+    # 900 terms or factors are read in one Add/Mul: sequential building was quadratic and
+    # hit the reading time limit on a loaded machine.  Truth by counting: x0 - x1 - ... has
+    # 900 terms; x0/x1/.../x899 = x0 * x1**-1 * ... has 900 factors.
+    diff = p("-".join(f"x{i}" for i in range(900)))
+    assert len(diff.args) == 900 and diff.coeff(sympy.Symbol("x5", real=True)) == -1
+    quot = p("/".join(f"x{i}" for i in range(900)))
+    assert len(quot.args) == 900 and quot.as_numer_denom()[0] == sympy.Symbol("x0", real=True)
+    # mixed precedence is unchanged: a - b*c/d + e = a + e - b*c/d
+    a, b, c, d, e = (sympy.Symbol(n, real=True) for n in "abcde")
+    assert p("a - b*c/d + e") == a - b * c / d + e
+    assert p("a/b/c*d - 2/4") == a * d / (b * c) - sympy.Rational(1, 2)

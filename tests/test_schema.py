@@ -169,7 +169,7 @@ def test_shared_grading_key_validates() -> None:
 # -- the schema agrees with the loader, both ways -------------------------------------------
 
 ACCEPTED = {
-    "minimal": "steps: [x]",
+    "minimal": "steps: [x, x]",
     "numbers as steps": "steps:\n  - 0.10\n  - 1/10\n",
     "all keys": """
         title: t
@@ -192,12 +192,12 @@ ACCEPTED = {
           - title: one
             given: T == k
             steps: [a, b]
-          - steps: [a]
+          - steps: [a, b]
         """,
-    "empty scope keys": "symbols:\ndefine:\nindices:\nsizes:\ngiven:\ntitle:\nsteps: [x]",
-    "single size and quoted size": "sizes: {K: 3, M: '4'}\nsteps: [x]",
-    "why null": "steps:\n  - expr: x\n    why:\n",
-    "given empty list": "given: []\nsteps: [x]",
+    "empty scope keys": "symbols:\ndefine:\nindices:\nsizes:\ngiven:\ntitle:\nsteps: [x, x]",
+    "single size and quoted size": "sizes: {K: 3, M: '4'}\nsteps: [x, x]",
+    "why null": "steps:\n  - expr: x\n    why:\n  - x\n",
+    "given empty list": "given: []\nsteps: [x, x]",
 }
 
 REJECTED = {
@@ -205,6 +205,7 @@ REJECTED = {
     "no steps": "title: t",
     "both steps and cases": "steps: [x]\ncases:\n  - steps: [x]",
     "empty steps": "steps: []",
+    "one step": "steps: [x]",
     "steps not a list": "steps: x",
     "step with both expr and latex": "steps:\n  - expr: x\n    latex: x",
     "step with neither": "steps:\n  - why: because",
@@ -252,7 +253,7 @@ def test_rejected_by_both(name: str) -> None:
 
 def test_context_schema() -> None:
     assert schema_errors("symbols: {x: real}\ndefine: {y: x**2}\n", CONTEXT) == []
-    assert schema_errors("steps: [x]\n", CONTEXT) == []
+    assert schema_errors("steps: [x, x]\n", CONTEXT) == []
     assert schema_errors("steps: [x]\ncases: [{steps: [x]}]\n", CONTEXT)
     assert schema_errors("symbols: {x: real}\nstep: [x]\n", CONTEXT)
 
