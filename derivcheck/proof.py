@@ -57,6 +57,10 @@ def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget, orde
     return True
 
 
+#: Most piecewise parts (Piecewise, sign, Heaviside) folded together by the branch attempt.
+MAX_FOLDED_PARTS = 6
+
+
 def _zero_cheaply(e: sympy.Expr) -> bool:
     return e == 0 or sympy.expand(e) == 0 or sympy.cancel(sympy.together(e)) == 0
 
@@ -89,6 +93,28 @@ def _contradictory(cond: sympy.Basic) -> bool:
     return False
 
 
+def _independent_groups(e: sympy.Expr) -> list[sympy.Expr]:
+    """The terms of a sum gathered into groups that share no free symbol.
+
+    Wherever the sum is defined every term is, so the sum is 0 there when each
+    group is: the groups can be proved apart.
+    """
+    if not isinstance(e, sympy.Add):
+        return [e]
+    groups: list[tuple[set, list[sympy.Expr]]] = []
+    for term in e.args:
+        symbols = set(term.free_symbols)
+        merged: tuple[set, list[sympy.Expr]] = (symbols, [term])
+        rest = []
+        for g in groups:
+            if g[0] & symbols:
+                merged = (merged[0] | g[0], merged[1] + g[1])
+            else:
+                rest.append(g)
+        groups = rest + [merged]
+    return [sympy.Add(*terms) for _, terms in groups]
+
+
 def _by_branches(e: sympy.Expr) -> sympy.Expr:
     """0 when every branch of the piecewise form of ``e`` that some point can take is 0.
 
@@ -99,6 +125,13 @@ def _by_branches(e: sympy.Expr) -> sympy.Expr:
     defined, which is what equal means.  Anything else returns ``e`` unchanged.
     """
     if not e.has(sympy.Piecewise, sympy.sign, sympy.Heaviside):
+        return e
+    # folding n piecewise parts gives up to 3**n branches: only a few are worth it,
+    # but a sum whose terms share no symbols is 0 if each group of terms is
+    if len(e.atoms(sympy.Piecewise, sympy.sign, sympy.Heaviside)) > MAX_FOLDED_PARTS:
+        groups = _independent_groups(e)
+        if len(groups) > 1 and all(_by_branches(g) == 0 for g in groups):
+            return sympy.Integer(0)
         return e
     e = e.replace(sympy.sign, lambda u: sympy.Piecewise((-1, u < 0), (0, sympy.Eq(u, 0)), (1, u > 0)))
     e = e.replace(

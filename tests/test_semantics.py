@@ -455,3 +455,26 @@ def test_symbolic_bound_wrong_closed_form_and_empty_ranges(seed: int) -> None:
 def test_symbolic_bound_refusals_are_clear(text: str, fragment: str) -> None:
     r = check(text)
     assert r.status == "error" and fragment in step_messages(r)
+
+
+def test_many_kinks_are_proved_group_by_group() -> None:
+    # d|a|/da + ... + d|k|/dk = sign(a) + ... + sign(k): each term pair is equal off its
+    # own kink (d|u|/du = sign u for u != 0), and the terms share no symbol.  One sign
+    # flipped is wrong: at k = 1 the sides differ by 2.
+    names = "abcdfghk"
+    left = " + ".join(f"Derivative(Abs({n}), {n})" for n in names)
+    right = " + ".join(f"sign({n})" for n in names)
+    assert statuses(check(f"steps:\n  - '{left}'\n  - '{right}'\n")) == [["start", "proved"]]
+    wrong = right.rsplit(" + ", 1)[0] + " - sign(k)"
+    assert statuses(check(f"steps:\n  - '{left}'\n  - '{wrong}'\n")) == [["start", "invalid"]]
+
+
+def test_independent_groups_of_a_sum() -> None:
+    import sympy
+
+    from derivcheck.proof import _independent_groups
+
+    a, b, c = sympy.symbols("a b c", real=True)
+    groups = _independent_groups(sympy.sign(a) - a / abs(a) + sympy.sign(b) * c + c**2)
+    # {a} alone; {b, c} linked by the term sign(b)*c
+    assert sorted(len(g.free_symbols) for g in groups) == [1, 2]
