@@ -180,8 +180,10 @@ def chain_md(result: FileResult) -> list[str]:
                 lines.append(f"   - note ({n.kind}): {_md(n.message)}")
     if result.claim is not None and result.claim.status not in (PROVED, TESTED):
         lines += ["", f"Claim: {_md(result.claim.message)}"]
-    if result.coverage is not None and not result.coverage.complete:
+    if result.coverage is not None and not result.coverage.complete and result.coverage.uncovered:
         lines += ["", "Cases not covered: " + _md("; ".join(result.coverage.uncovered))]
+    elif result.coverage is not None and not result.coverage.complete:  # neither shown nor refuted
+        lines += ["", "Coverage of the claim: " + _md("; ".join(n.message for n in result.coverage.notes))]
     return lines
 
 

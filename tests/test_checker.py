@@ -258,6 +258,12 @@ def test_grading_does_not_deduct_for_undecided_coverage(tmp_path: Path) -> None:
     g = G.grade_submission("s", tmp_path / "s.yaml", load_key(tmp_path / "key.yaml"))
     q = g.questions["q1"]
     assert q.deductions == [] and any("could not be decided" in r for r in q.review)
+    # the student's feedback says why, instead of an empty "Cases not covered:"
+    from derivcheck.gradeout import chain_md
+
+    assert q.result is not None
+    text = "\n".join(chain_md(q.result))
+    assert "Cases not covered" not in text and "not established" in text
 
 
 def test_two_symbol_condition_excluded_by_the_declared_signs() -> None:
