@@ -598,3 +598,17 @@ def test_tiny_difference_shows_two_different_values(seed: int) -> None:
         shown = mpmath.mpf(table["previous step"])
         assert abs(shown - truth) <= abs(truth) * mpmath.mpf("1e-5")
         assert abs(mpmath.mpf(table["this step"]) - mpmath.sin(x)) <= abs(mpmath.sin(x)) * mpmath.mpf("1e-5")
+
+
+def test_coverage_neither_shown_nor_refuted_says_so() -> None:
+    from derivcheck.results import ChainResult, ClaimResult, CoverageResult, FileResult, Note, StepResult
+
+    r = FileResult("c.yaml", status="unknown", claim=ClaimResult("proved", "holds"),
+                   chains=[ChainResult(["x > 0"], [StepResult(1, 3, "x", "start"), StepResult(2, 4, "x", "proved")])])
+    r.coverage = CoverageResult(False, [])
+    r.coverage.notes = [Note("coverage-undecided", "could not tell whether x = <0> is covered")]
+    text = Dom(render_verify([r])).all_text
+    assert "Cases not covered" not in text
+    assert "Coverage of the claim" in text and "could not tell whether x = <0> is covered" in text
+    r.coverage = CoverageResult(False, ["x = -1"])
+    assert "Cases not covered: x = -1" in Dom(render_verify([r])).all_text
