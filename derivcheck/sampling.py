@@ -278,7 +278,11 @@ _KINK_FUNCTIONS = (sympy.Abs, sympy.Heaviside, sympy.sign, sympy.floor, sympy.ce
 
 
 def kink_expressions(expr: sympy.Basic) -> list[sympy.Expr]:
-    """Expressions whose zeros are kinks or branch points of ``expr``."""
+    """Expressions whose zeros are kinks, branch points or singular points of ``expr``.
+
+    Sampling at a singular point (x = 2 in ``(x**3 - 8)/(x - 2)``) is what shows
+    that two steps are defined on different points.
+    """
     out: list[sympy.Expr] = []
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, _KINK_FUNCTIONS):
@@ -288,6 +292,10 @@ def kink_expressions(expr: sympy.Basic) -> list[sympy.Expr]:
             out.extend(a - b for a, b in itertools.combinations(args, 2))
         elif isinstance(node, sympy.core.relational.Relational):
             out.append(node.lhs - node.rhs)
+        elif isinstance(node, sympy.Pow) and node.exp.is_number and (node.exp.is_negative or not node.exp.is_integer):
+            out.append(node.base)  # a zero denominator, or the edge of a root's domain
+        elif isinstance(node, sympy.log):
+            out.append(node.args[0])
         if len(out) > 60:
             break
     return [d for d in dict.fromkeys(out) if d.free_symbols and sympy.count_ops(d) <= 60]
@@ -397,6 +405,7 @@ class Plan:
         kinks = list(dict.fromkeys(kinks))
         self.thresholds: list[tuple[int, sympy.Expr]] = []
         self.targeted: list[sympy.Expr] = []
+        roots: dict[int, list[Fraction]] = {}
         for d in kinks:
             free = [s for s in d.free_symbols if s in index]
             if len(free) == 1:
@@ -404,8 +413,19 @@ class Plan:
                 for root in _roots(d, free[0]):
                     for v in threshold_values(root, ranges[i]):
                         self.thresholds.append((i, v))
+                    approx = _fraction(root) if root.is_finite else None
+                    if approx is not None:
+                        roots.setdefault(i, []).append(approx)
             elif len(free) > 1 and len(self.targeted) < MAX_TARGETED:
                 self.targeted.append(d)
+        # between two thresholds, however close (the only witnesses of a narrow bump)
+        for i, found in roots.items():
+            ordered = sorted(set(found))
+            for lo, hi in zip(ordered, ordered[1:]):
+                mid = (lo + hi) / 2
+                v = sympy.Rational(mid.numerator, mid.denominator)
+                if ranges[i].contains(v):
+                    self.thresholds.append((i, v))
         self.thresholds = list(dict.fromkeys(self.thresholds))
         finite = [i for i, r in enumerate(ranges) if r.values is not None]
         self.finite = finite
