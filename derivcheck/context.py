@@ -110,6 +110,8 @@ class Context:
         self.domains: dict[str, Domain] = {}
         #: notes about how a step was read, by (line, text): `e` used as a power's base
         self.reading: dict[tuple[int, str], list[str]] = {}
+        #: definitions whose body uses `e` as a power's base, and their lines
+        self.plain_e_definitions: dict[str, int] = {}
         for table in (scope.symbols, scope.define):
             for key, text in table.items():
                 base, _ = declared_name(key)
@@ -135,6 +137,8 @@ class Context:
                 raise ContextError(f"{base!r} is an index or a size and cannot be defined", text.line)
             body = self.parse(text.text, text.line)
             self.definitions[base] = Definition(base, tuple(make_index(p) for p in params), body, text.line)
+            if (text.line, text.text) in self.reading:
+                self.plain_e_definitions[base] = text.line
         self._check_cycles()
         self._free_index_cache: dict[str, frozenset[Symbol]] = {}
         # Shared by every Resolver of this context (see Resolver): expansions keyed by
@@ -167,6 +171,15 @@ class Context:
                     "`e` is a plain symbol here: write exp(x) or E for Euler's number "
                     "(declare e under 'symbols' if it is a quantity of yours)"
                 ]
+        if self.plain_e_definitions and hasattr(self, "_scope_cache"):  # a step, once every definition is read
+            for name in sorted(self.names_read(expr) & set(self.plain_e_definitions)):
+                note = (
+                    f"`e` is a plain symbol in the definition of {name} (line {self.plain_e_definitions[name]}): "
+                    "write exp(x) or E for Euler's number"
+                )
+                notes = self.reading.setdefault((line, text), [])
+                if note not in notes:
+                    notes.append(note)
         return expr
 
     def reading_notes(self, line: int, text: str) -> list[str]:

@@ -478,3 +478,17 @@ def test_independent_groups_of_a_sum() -> None:
     groups = _independent_groups(sympy.sign(a) - a / abs(a) + sympy.sign(b) * c + c**2)
     # {a} alone; {b, c} linked by the term sign(b)*c
     assert sorted(len(g.free_symbols) for g in groups) == [1, 2]
+
+
+def test_e_in_a_definition_is_noted_on_the_steps_that_use_it() -> None:
+    # y = 1/(1 + e**(-z)) with e a plain symbol is not the sigmoid, so dy/dz = y(1 - y)
+    # is invalid (at e = 3, z = 0: dy/dz = log(3)*e**-z/(1 + e**-z)**2 = log(3)/4 = 0.2746...
+    # by mpmath, while y(1 - y) = 1/4), and the report points at the definition.
+    r = check("define:\n  y: 1/(1 + e**(-z))\nsteps:\n  - Derivative(y, z)\n  - latex: 'y(1-y)'\n")
+    assert statuses(r) == [["start", "invalid"]]
+    notes = _notes(r)
+    assert any("definition of y (line 2)" in n for n in notes)
+    assert len(notes) == len(set(notes))
+    # with exp, nothing to note, and the step holds (sigma' = sigma(1 - sigma))
+    r = check("define:\n  y: 1/(1 + exp(-z))\nsteps:\n  - Derivative(y, z)\n  - latex: 'y(1-y)'\n")
+    assert statuses(r) == [["start", "proved"]] and not _notes(r)
