@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from . import limits
+from .budget import Timeout
+from .checker import DerivationChecker
 from .context import Context, ContextError
 from .diagnose import diagnose_chain
-from .checker import DerivationChecker
-from .budget import Timeout
 from .loader import load_text, read_text
 from .model import Derivation
 from .results import ERROR, INVALID, VALID, FileError, FileResult, file_status
@@ -30,8 +30,8 @@ def latex_reader():  # type: ignore[no-untyped-def]
     return parse_latex
 
 
-_GRADING_KEY_RE = re.compile(r"^questions\s*:", re.M)
-_GRADING_FILE_RE = re.compile(r"^(questions|answers|assignment)\s*:", re.M)
+_GRADING_KEY_RE = re.compile(r"^questions\s*:", re.MULTILINE)
+_GRADING_FILE_RE = re.compile(r"^(questions|answers|assignment)\s*:", re.MULTILINE)
 
 
 def is_grading_file(path: Path) -> bool:
@@ -66,7 +66,7 @@ def collect_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-_EXPECT_RE = re.compile(r"^expect\s*:\s*[\"']?(valid|invalid|error|unknown)[\"']?\s*(?:#.*)?$", re.M)
+_EXPECT_RE = re.compile(r"^expect\s*:\s*[\"']?(valid|invalid|error|unknown)[\"']?\s*(?:#.*)?$", re.MULTILINE)
 
 
 def declared_expect(path: str | Path) -> str | None:

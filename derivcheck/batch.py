@@ -10,9 +10,9 @@ always checked: a grading key given by name is an error that says to use
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from . import limits
 from .api import declared_expect, verify_derivation
@@ -23,7 +23,7 @@ from .model import Derivation, Size
 from .results import ERROR, FileError, FileResult
 from .yamltree import LoadError
 
-_TOP_KEY = {key: re.compile(rf"^{key}\s*:", re.M) for key in ("questions", "answers", "assignment")}
+_TOP_KEY = {key: re.compile(rf"^{key}\s*:", re.MULTILINE) for key in ("questions", "answers", "assignment")}
 HEAD_BYTES = 64_000
 
 
@@ -64,7 +64,7 @@ def is_context_file(path: Path) -> bool:
     verified, and reported in error.
     """
     head = _head(path)
-    if re.search(r"^(steps|cases)\s*:", head, re.M) or not re.search(r"^(symbols|define|indices)\s*:", head, re.M):
+    if re.search(r"^(steps|cases)\s*:", head, re.MULTILINE) or not re.search(r"^(symbols|define|indices)\s*:", head, re.MULTILINE):
         return False
     try:
         if path.stat().st_size > limits.MAX_FILE_BYTES:

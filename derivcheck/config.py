@@ -89,7 +89,7 @@ def find_pyproject(start: Path | None = None) -> Path | None:
                 text = _read(candidate)
             except ConfigError:
                 continue
-            if re.search(r"^\s*\[\s*tool\s*\.\s*derivcheck\s*[\].]", text, re.M) or re.search(r"^\s*tool\s*\.\s*derivcheck\s*\.", text, re.M):
+            if re.search(r"^\s*\[\s*tool\s*\.\s*derivcheck\s*[\].]", text, re.MULTILINE) or re.search(r"^\s*tool\s*\.\s*derivcheck\s*\.", text, re.MULTILINE):
                 return candidate
     return None
 

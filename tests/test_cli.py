@@ -8,10 +8,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 from click.testing import CliRunner
 
 from derivcheck.cli import main
@@ -221,7 +221,7 @@ def test_expect_takes_a_status_only(tmp_path: Path) -> None:
 def test_shipped_mistakes_are_expected_invalid() -> None:
     for path in sorted((ROOT / "examples" / "mistakes").glob("*.yaml")):
         text = path.read_text()
-        assert re.search(r"^expect: (invalid|error)\b", text, re.M) or "domain_change" in path.name, path.name
+        assert re.search(r"^expect: (invalid|error)\b", text, re.MULTILINE) or "domain_change" in path.name, path.name
 
 
 # -- closed pipes and wrapping ----------------------------------------------------------------

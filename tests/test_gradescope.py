@@ -30,7 +30,7 @@ DOCS = ROOT / "docs" / "grading.md"
 def template(name: str) -> str:
     """The bash block that follows "`NAME`:" in docs/grading.md."""
     text = DOCS.read_text(encoding="utf-8")
-    m = re.search(rf"^`{re.escape(name)}`:\s*\n+```bash\n(.*?)^```", text, re.M | re.S)
+    m = re.search(rf"^`{re.escape(name)}`:\s*\n+```bash\n(.*?)^```", text, re.MULTILINE | re.DOTALL)
     assert m, f"docs/grading.md has no {name} template"
     return m.group(1)
 
@@ -50,7 +50,7 @@ def run_template(root: Path) -> subprocess.CompletedProcess[str]:
     script = root / "run_autograder"
     script.write_text(template("run_autograder"), encoding="utf-8")
     env = {**os.environ, "AUTOGRADER": str(root), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 def results(root: Path) -> dict:
