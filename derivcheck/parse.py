@@ -289,6 +289,10 @@ def _magnitude(value: sympy.Expr) -> float | None:
         return None
 
 
+#: Chains of + - * / up to this many operations are built one operation at a time.
+_SHORT_CHAIN = 64
+
+
 class _Builder:
     """Walks a whitelisted AST and builds SymPy objects."""
 
@@ -398,9 +402,25 @@ class _Builder:
             head = head.left
         if not chain:
             return self._power(node, names)
-        # Terms (and factors) are gathered and combined by one Add (Mul): adding them
-        # one at a time re-flattens the sum each time, quadratic in its length.
         value = self.build(head, names)
+        if len(chain) <= _SHORT_CHAIN:
+            # one operation at a time, as written: SymPy's binary Mul distributes a
+            # number over a sum (2*(a - b) is 2*a - 2*b), which later readers rely on
+            for op, right_node in reversed(chain):
+                right = self.build(right_node, names)
+                if isinstance(op, ast.Add):
+                    value = value + right
+                elif isinstance(op, ast.Sub):
+                    value = value - right
+                elif isinstance(op, ast.Mult):
+                    value = value * right
+                else:
+                    if right == 0:
+                        raise self.fail("division by zero", right_node)
+                    value = value / right
+            return value
+        # A long chain: terms (and factors) are gathered and combined by one Add (Mul);
+        # adding them one at a time re-flattens the sum each time, quadratic in its length.
         terms: list[sympy.Expr] = []
         factors: list[sympy.Expr] = []
 

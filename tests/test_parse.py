@@ -200,3 +200,11 @@ def test_long_chains_are_built_at_once() -> None:
     a, b, c, d, e = (sympy.Symbol(n, real=True) for n in "abcde")
     assert p("a - b*c/d + e") == a - b * c / d + e
     assert p("a/b/c*d - 2/4") == a * d / (b * c) - sympy.Rational(1, 2)
+
+
+def test_short_chains_keep_sympys_binary_forms() -> None:
+    # 2*(a - b)*x is built as (2*(a - b))*x, and SymPy's binary Mul distributes the 2:
+    # the diagnoses read factors as written and compare with this form.
+    a, b, x = (sympy.Symbol(n, real=True) for n in "abx")
+    got = p("2*(a - b)*x")
+    assert got == (2 * a - 2 * b) * x and got.args != (2, x, a - b)
