@@ -321,9 +321,11 @@ class IntervalProgram:
                 return lambda env, v=value: iv.mpf(v)
             return _raise_undefined  # zoo, nan, oo
         if e is sympy.pi:
-            return lambda env: iv.pi
+            # iv.pi is a lazy constant, not an interval: unary plus evaluates it at the
+            # working precision (an enclosure, as every other node gives)
+            return lambda env: +iv.pi
         if e is sympy.E:
-            return lambda env: iv.e
+            return lambda env: +iv.e
         if e is sympy.S.true:
             return lambda env: True
         if e is sympy.S.false:
