@@ -243,3 +243,29 @@ def test_a_kink_in_several_symbols_is_reached(seed: int) -> None:
     assert r.status == "invalid"
     r = check("steps:\n  - Max(0, 1 - t*w) + Max(0, t*w - 1)\n  - Abs(1 - t*w)\n", seed=seed)
     assert r.status == "valid"
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_singular_points_are_sampled(seed: int) -> None:
+    # x**3 - 8 = (x - 2)*(x**2 + 2*x + 4): the quotient equals x**2 + 2*x + 4 except at x = 2,
+    # where it is 0/0. The step is valid, and the point x = 2 must be found to say so in a note.
+    r = check("steps:\n  - (x**3 - 8)/(x - 2)\n  - x**2 + 2*x + 4\n", seed=seed)
+    step = r.chains[0].steps[1]
+    assert step.status in ("proved", "tested")
+    assert [n.kind for n in step.notes] == ["domain-change"]
+    assert "x = 2 " in step.notes[0].message
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_bump_between_two_close_thresholds_is_found(seed: int) -> None:
+    # Max(0, 10**-9 - (x - 1000)**2) > 0 exactly for |x - 1000| < sqrt(10**-9) = 3.16e-5;
+    # a step of 1e-6 relative (1e-3 here) beside either root would jump over the bump.
+    r = check("steps:\n  - Max(0, 10**-9 - (x - 1000)**2)\n  - 0\n", seed=seed)
+    step = r.chains[0].steps[1]
+    assert step.status == "invalid"
+    x = _x(step.counterexample.values["x"])
+    with mpmath.workdps(60):
+        xv = mpmath.mpf(x.numerator) / x.denominator
+        left = max(mpmath.mpf(0), mpmath.mpf(10) ** -9 - (xv - 1000) ** 2)
+        assert left > 0
+        assert abs(step.counterexample.left - float(left)) <= 1e-12 * float(left)
