@@ -11,6 +11,7 @@ giving them meaning is the job of :mod:`derivcheck.context`.
 from __future__ import annotations
 
 import ast
+import difflib
 import math
 import re
 import warnings
@@ -515,7 +516,14 @@ class _Builder:
         if spec is None:
             seg = self.segment(node)
             fixed = name + "*" + seg[len(name) :]
-            if len(node.args) == 1:
+            known = sorted(set(FUNCTIONS) | set(SPECIAL_FORMS))
+            # two letters swapped (tahn) first, then the closest spelling
+            close_names = [k for k in known if len(name) > 2 and sorted(k) == sorted(name)]
+            close_names = close_names or (difflib.get_close_matches(name, known, n=1, cutoff=0.75) if len(name) > 2 else [])
+            if close_names:
+                # a misspelt function (tahn) before the implicit-multiplication reading
+                hint = f"unknown function {name!r}: did you mean {close_names[0]!r}?"
+            elif len(node.args) == 1:
                 hint = f"implicit multiplication? write {fixed!r}; or an unknown function {name!r}"
             else:
                 hint = f"unknown function {name!r}"

@@ -88,6 +88,9 @@ def read_yaml(text: str) -> Value | None:
         mark = err.problem_mark or err.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = err.problem or err.context or "invalid YAML"
+        if "'\\t'" in problem or "\t" in problem:
+            # YAML forbids tabs for indentation; say so plainly rather than quote the scanner
+            raise LoadError("a tab character indents this line: YAML allows only spaces for indentation", line) from None
         raise LoadError(f"invalid YAML: {problem}", line) from None
     except ReaderError as err:  # a control character (NUL, ...) that YAML does not allow
         line = text.count("\n", 0, max(err.position, 0)) + 1

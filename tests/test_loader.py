@@ -153,3 +153,10 @@ def test_two_steps_and_a_flow_list_of_one() -> None:
     with pytest.raises(LoadError) as err:
         load("steps: [x*(1 - x)]\n")
     assert err.value.line == 1 and "at least two steps" in err.value.message
+
+
+def test_a_tab_in_the_indentation_gets_a_plain_message() -> None:
+    with pytest.raises(LoadError) as err:
+        load_text("steps:\n\t- x\n  - x\n")
+    assert "tab" in err.value.message and "spaces" in err.value.message
+    assert err.value.line == 2

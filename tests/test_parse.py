@@ -208,3 +208,20 @@ def test_short_chains_keep_sympys_binary_forms() -> None:
     a, b, x = (sympy.Symbol(n, real=True) for n in "abx")
     got = p("2*(a - b)*x")
     assert got == (2 * a - 2 * b) * x and got.args != (2, x, a - b)
+
+
+@pytest.mark.parametrize(
+    "text, suggestion",
+    [("tahn(x)", "tanh"), ("sigm(z)", "sigma"), ("sqtr(x)", "sqrt"), ("expp(x)", "exp")],
+)
+def test_a_misspelt_function_gets_a_did_you_mean(text: str, suggestion: str) -> None:
+    with pytest.raises(ExpressionError) as err:
+        parse_expression(text, Names())
+    assert f"did you mean {suggestion!r}" in err.value.message
+
+
+def test_a_symbol_called_like_a_function_still_suggests_the_product() -> None:
+    # y is not close to any function name: the implicit-multiplication reading stays
+    with pytest.raises(ExpressionError) as err:
+        parse_expression("y(1 - y)", Names())
+    assert "y*(1 - y)" in err.value.message and "did you mean" not in err.value.message
