@@ -118,10 +118,12 @@ def errors_as_result(result: FileResult, what: str = "file") -> Iterator[None]:
     """Turn whatever checking the body raises into the result's error: never a traceback."""
     problem: str | None = None
     line: int | None = None
+    more: list[tuple[str, int | None]] = []
     try:
         yield
     except ContextError as err:
         problem, line = err.message, err.line
+        more = [(p.message, p.line) for p in err.more]
     except RecursionError:
         problem = f"the {what} is too deeply nested to check"
     except MemoryError:
@@ -131,7 +133,7 @@ def errors_as_result(result: FileResult, what: str = "file") -> Iterator[None]:
     except Exception as err:  # noqa: BLE001 - hostile input never ends in a traceback (SPEC §10)
         problem = f"internal error while checking this {what} ({type(err).__name__}: {err})"
     if problem is not None:
-        result.error = FileError(problem, line)
+        result.error = FileError(problem, line, more)
         result.chains = []
 
 
@@ -157,7 +159,7 @@ def verify_text(text: str, path: str = "<string>", seed: int = 0, timeout: float
     try:
         deriv = load_text(text, path)
     except LoadError as err:
-        return FileResult(path, status=ERROR, error=FileError(err.message, err.line))
+        return FileResult(path, status=ERROR, error=FileError(err.message, err.line, [(p.message, p.line) for p in getattr(err, "more", [])]))
     except (RecursionError, MemoryError):
         return FileResult(path, status=ERROR, error=FileError("the file is too deeply nested or too large to read", None))
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=path)
@@ -169,5 +171,5 @@ def verify_file(path: str | Path, seed: int = 0, timeout: float = limits.DEFAULT
     try:
         text = read_text(path)
     except LoadError as err:
-        return FileResult(shown, status=ERROR, error=FileError(err.message, err.line))
+        return FileResult(shown, status=ERROR, error=FileError(err.message, err.line, [(p.message, p.line) for p in getattr(err, "more", [])]))
     return verify_text(text, shown, seed=seed, timeout=timeout)

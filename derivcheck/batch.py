@@ -136,7 +136,7 @@ def verify_one(
         if path.suffix in (".yaml", ".yml") and is_context_file(path):
             message = ("this is a context file (names, no steps): give it with --context FILE when verifying "
                        "a Markdown/LaTeX document, or add 'steps' to make it a derivation")
-        result = FileResult(shown, status=ERROR, error=FileError(message, err.line))
+        result = FileResult(shown, status=ERROR, error=FileError(message, err.line, [(p.message, p.line) for p in err.more]))
         result.expect = declared_expect(path)
         return result
     except (RecursionError, MemoryError):

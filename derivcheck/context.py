@@ -39,11 +39,15 @@ DEFAULT_SIZES = (2, 3)
 class ContextError(ValueError):
     """A problem in a file's context or in one expression, with its line."""
 
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+    def __init__(
+        self, message: str, line: int | None = None, column: int | None = None, more: list["ContextError"] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        #: further problems found in the same pass (every bad domain or definition at once)
+        self.more: list[ContextError] = list(more or [])
 
     def __str__(self) -> str:
         return self.message
@@ -122,23 +126,30 @@ class Context:
                         f"for your quantity (such as {base}_0 or {'energy' if base == 'E' else 'p'})",
                         text.line,
                     )
+        problems: list[ContextError] = []  # every bad domain and definition, reported together
         for key, text in scope.symbols.items():
             base, _ = declared_name(key)
             try:
                 self.domains[base] = parse_domain(text.text)
             except DomainError as err:
-                raise ContextError(f"domain of {key!r}: {err}", text.line) from None
+                problems.append(ContextError(f"domain of {key!r}: {err}", text.line))
         self.definitions: dict[str, Definition] = {}
         for key, text in scope.define.items():
             base, params = declared_name(key)
-            if base in self.definitions:
-                raise ContextError(f"{base!r} is defined twice", text.line)
-            if base in self.index_size or base in self.sizes:
-                raise ContextError(f"{base!r} is an index or a size and cannot be defined", text.line)
-            body = self.parse(text.text, text.line)
+            try:
+                if base in self.definitions:
+                    raise ContextError(f"{base!r} is defined twice", text.line)
+                if base in self.index_size or base in self.sizes:
+                    raise ContextError(f"{base!r} is an index or a size and cannot be defined", text.line)
+                body = self.parse(text.text, text.line)
+            except ContextError as err:
+                problems.append(err)
+                continue
             self.definitions[base] = Definition(base, tuple(make_index(p) for p in params), body, text.line)
             if (text.line, text.text) in self.reading:
                 self.plain_e_definitions[base] = text.line
+        if problems:
+            raise ContextError(problems[0].message, problems[0].line, problems[0].column, more=problems[1:])
         self._check_cycles()
         self._free_index_cache: dict[str, frozenset[Symbol]] = {}
         # Shared by every Resolver of this context (see Resolver): expansions keyed by

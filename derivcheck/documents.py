@@ -123,7 +123,7 @@ def verify_any(
     try:
         deriv = load_any(path, shown, context)
     except LoadError as err:
-        return FileResult(shown, status=ERROR, error=FileError(err.message, err.line))
+        return FileResult(shown, status=ERROR, error=FileError(err.message, err.line, [(p.message, p.line) for p in getattr(err, "more", [])]))
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=shown)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from . import limits
 from .model import Chain, Derivation, Scope, Size, Step, Text
@@ -19,6 +20,8 @@ DERIVATION_KEYS = ("title", "expect", *SCOPE_KEYS, "claim", "steps", "cases")
 EXPECT_VALUES = ("valid", "invalid", "error", "unknown")
 STEP_KEYS = ("expr", "latex", "why", "given")
 CASE_KEYS = ("title", "given", "steps")
+
+T = TypeVar("T")
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _DECL_RE = re.compile(rf"\s*({_NAME})\s*(?:\[\s*({_NAME}(?:\s*,\s*{_NAME})*)\s*\])?\s*\Z")
@@ -59,18 +62,40 @@ def load_text(text: str, path: str = "<string>", require_steps: bool = True) -> 
 def read_derivation(
     root: Map, path: str, require_steps: bool = True, allowed: tuple[str, ...] = DERIVATION_KEYS
 ) -> Derivation:
-    """A derivation (or the body of an answer) from a YAML mapping."""
-    check_keys(root, allowed, "derivation")
-    scope = read_scope(root)
-    title = optional_str(root, "title")
-    expect = optional_str(root, "expect")
+    """A derivation (or the body of an answer) from a YAML mapping.
+
+    Every part is read even after one fails, so that a file with three typos gets
+    three messages in one run; the first problem is raised with the others attached.
+    """
+    problems: list[LoadError] = []
+
+    def attempt(read: Callable[[], T], default: T) -> T:
+        try:
+            return read()
+        except LoadError as err:
+            problems.extend(err.problems)
+            return default
+
+    attempt(lambda: check_keys(root, allowed, "derivation"), None)
+    scope = attempt(lambda: read_scope(root, problems), Scope())
+    title = attempt(lambda: optional_str(root, "title"), None)
+    expect = attempt(lambda: optional_str(root, "expect"), None)
     if expect is not None and expect not in EXPECT_VALUES:
-        raise LoadError(f"expect: must be one of {', '.join(EXPECT_VALUES)}, got {expect!r}", root.key_lines["expect"])
+        problems.append(
+            LoadError(f"expect: must be one of {', '.join(EXPECT_VALUES)}, got {expect!r}", root.key_lines["expect"])
+        )
     claim = None
     if "claim" in root.items:
-        claim = expression_text(root.items["claim"], "claim")
-    chains, has_cases = read_body(root, require_steps)
-    check_indices(scope, chains)
+        claim = attempt(lambda: expression_text(root.items["claim"], "claim"), None)
+    # a misspelt 'steps' (step:) already has its message: do not add "needs steps"
+    misspelt_body = any(k not in allowed and _closest(k, allowed) in ("steps", "cases") for k in root.key_lines)
+    chains, has_cases = attempt(lambda: read_body(root, require_steps and not misspelt_body), ([], False))
+    if not problems:
+        attempt(lambda: check_indices(scope, chains), None)
+    if problems:
+        problems.sort(key=lambda p: (p.line is None, p.line or 0))
+        first, *rest = problems
+        raise LoadError(first.message, first.line, more=rest)
     return Derivation(path, scope, chains, title=title, claim=claim, has_cases=has_cases, line=root.line, expect=expect)
 
 
@@ -89,13 +114,17 @@ def read_body(root: Map, require_steps: bool = True) -> tuple[list[Chain], bool]
 
 
 def check_keys(node: Map, allowed: tuple[str, ...], what: str) -> None:
+    """Every unknown key of ``node`` (all of them, not only the first)."""
+    problems = []
     for key, line in node.key_lines.items():
         if key not in allowed:
             hint = _closest(key, allowed)
             suggestion = f"; did you mean {hint!r}?" if hint else ""
-            raise LoadError(
-                f"unknown key {key!r} in the {what}{suggestion} (allowed: {', '.join(allowed)})", line
+            problems.append(
+                LoadError(f"unknown key {key!r} in the {what}{suggestion} (allowed: {', '.join(allowed)})", line)
             )
+    if problems:
+        raise LoadError(problems[0].message, problems[0].line, more=problems[1:])
 
 
 def _closest(word: str, options: tuple[str, ...]) -> str | None:
@@ -124,14 +153,28 @@ def expression_text(value: Value, what: str) -> Text:
     return Text(value.text, value.line)
 
 
-def read_scope(root: Map) -> Scope:
-    """The context keys of a mapping: symbols, indices, sizes, define, given."""
+def read_scope(root: Map, problems: list[LoadError] | None = None) -> Scope:
+    """The context keys of a mapping: symbols, indices, sizes, define, given.
+
+    With ``problems``, a key that cannot be read is recorded there and read as empty,
+    so the other keys are still checked; without it, the first problem is raised.
+    """
+
+    def part(read: Callable[[], T], default: T) -> T:
+        if problems is None:
+            return read()
+        try:
+            return read()
+        except LoadError as err:
+            problems.extend(err.problems)
+            return default
+
     return Scope(
-        symbols=_name_map(root, "symbols", declared=True),
-        indices=_name_map(root, "indices", declared=False),
-        sizes=_sizes(root),
-        define=_name_map(root, "define", declared=True),
-        given=read_given(root.items.get("given")),
+        symbols=part(lambda: _name_map(root, "symbols", declared=True), {}),
+        indices=part(lambda: _name_map(root, "indices", declared=False), {}),
+        sizes=part(lambda: _sizes(root), {}),
+        define=part(lambda: _name_map(root, "define", declared=True), {}),
+        given=part(lambda: read_given(root.items.get("given")), ()),
     )
 
 
@@ -250,21 +293,29 @@ def read_cases(value: Value) -> list[Chain]:
     if len(value.items) > limits.MAX_CHAINS:
         raise LoadError(f"more than {limits.MAX_CHAINS} cases", value.line)
     chains = []
+    problems: list[LoadError] = []
     for item in value.items:
-        if not isinstance(item, Map):
-            raise LoadError(f"a case must be a mapping with 'given' and 'steps', got {kind_name(item)}", item.line)
-        check_keys(item, CASE_KEYS, "case")
-        if "steps" not in item.items:
-            raise LoadError("a case needs 'steps'", item.line)
-        chains.append(
-            Chain(
-                read_steps(item.items["steps"]),
-                given=read_given(item.items.get("given")),
-                title=optional_str(item, "title"),
-                line=item.line,
-            )
-        )
+        try:
+            chains.append(read_case(item))
+        except LoadError as err:  # read every case: each problem is reported
+            problems.extend(err.problems)
+    if problems:
+        raise LoadError(problems[0].message, problems[0].line, more=problems[1:])
     return chains
+
+
+def read_case(item: Value) -> Chain:
+    if not isinstance(item, Map):
+        raise LoadError(f"a case must be a mapping with 'given' and 'steps', got {kind_name(item)}", item.line)
+    check_keys(item, CASE_KEYS, "case")
+    if "steps" not in item.items:
+        raise LoadError("a case needs 'steps'", item.line)
+    return Chain(
+        read_steps(item.items["steps"]),
+        given=read_given(item.items.get("given")),
+        title=optional_str(item, "title"),
+        line=item.line,
+    )
 
 
 def check_indices(scope: Scope, chains: list[Chain]) -> None:

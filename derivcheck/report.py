@@ -69,8 +69,9 @@ def github_lines(results: list[FileResult]) -> list[str]:
         starts.append((r, len(lines)))
         path = escape_property(r.path)
         if r.error:
-            line = f",line={r.error.line},col={column(r.path, r.error.line)}" if r.error.line else ""
-            lines.append(f"::error file={path}{line}::{escape_data(r.error.message)}")
+            for message, at in r.error.problems():
+                line = f",line={at},col={column(r.path, at)}" if at else ""
+                lines.append(f"::error file={path}{line}::{escape_data(message)}")
             lines += _expectation_lines(r, path)
             continue
         for chain in r.chains:
@@ -177,8 +178,9 @@ def render_text(
             console.print(Text(f"  expect: expected {r.expect}, got {r.status}" + (": as expected" if met else ""),
                                style="green" if met else "bold red"))
         if r.error:
-            where = f"{r.path}:{r.error.line}" if r.error.line else r.path
-            console.print(Text(f"  {where}: {r.error.message}", style="magenta"))
+            for message, at in r.error.problems():
+                where = f"{r.path}:{at}" if at else r.path
+                console.print(Text(f"  {where}: {message}", style="magenta"))
             continue
         for chain in r.chains:
             if len(r.chains) > 1 or chain.given:

@@ -130,9 +130,17 @@ class CoverageResult:
 class FileError:
     message: str
     line: int | None
+    #: further problems found in the same reading, as (message, line)
+    more: list[tuple[str, int | None]] = field(default_factory=list)
+
+    def problems(self) -> list[tuple[str, int | None]]:
+        return [(self.message, self.line), *self.more]
 
     def to_json(self) -> dict[str, Any]:
-        return {"message": self.message, "line": self.line}
+        out: dict[str, Any] = {"message": self.message, "line": self.line}
+        if self.more:
+            out["problems"] = [{"message": m, "line": n} for m, n in self.problems()]
+        return out
 
 
 @dataclass

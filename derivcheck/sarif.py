@@ -295,7 +295,8 @@ def file_results(r: FileResult, quiet: bool = False) -> list[dict[str, Any]]:
     """The SARIF results for one file."""
     out: list[dict[str, Any]] = []
     if r.error:
-        out.append(_result(RULE_BY_KIND["error"], "error", r.error.message, r.path, r.error.line))
+        for message, at in r.error.problems():
+            out.append(_result(RULE_BY_KIND["error"], "error", message, r.path, at))
         if r.expect is not None and r.status != r.expect:
             out.append(_result(RULE_BY_KIND["expectation"], "error", f"expected {r.expect}, got {r.status}", r.path, key_line(r.path, "expect")))
         return out

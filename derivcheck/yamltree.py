@@ -24,10 +24,17 @@ from . import limits
 class LoadError(ValueError):
     """A file that cannot be read as a derivation; ``line`` is 1-based (or None)."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: str, line: int | None = None, more: list["LoadError"] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.line = line
+        #: further problems of the same file, found in the same reading (reported together)
+        self.more: list[LoadError] = list(more or [])
+
+    @property
+    def problems(self) -> list["LoadError"]:
+        """This problem and every further one, in file order."""
+        return [self, *self.more]
 
     def __str__(self) -> str:
         return self.message
