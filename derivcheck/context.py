@@ -579,7 +579,6 @@ class Resolver:
         empty and the empty sum (0) or product (1) where it is: SymPy's own
         convention for a reversed range (Karr's) is not what a page means.
         """
-        what = type(e).__name__
         for bound in (lo, hi):
             for s in bound.free_symbols:
                 if not (isinstance(s, Symbol) and self.ctx.domain_of(s).assumptions().get("integer")):

@@ -43,7 +43,7 @@ from .certify import (
 )
 from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
-from .numeric import Compiled, as_number, float_close, relative_close
+from .numeric import Compiled, as_number, float_close, float_point, relative_close
 from .proof import _ATTEMPTS, _CHEAP, prove_equal, prove_zero
 from .results import (
     INVALID,
@@ -654,12 +654,4 @@ def _exactish(v: sympy.Expr) -> object:
     return str(v)
 
 
-def _floats(point: Sequence[sympy.Expr]) -> list[float] | None:
-    """A sample point in Python floats (``None`` when a value has no float)."""
-    out = []
-    for v in point:
-        try:
-            out.append(v.p / v.q if v.is_Rational else float(v))
-        except (TypeError, ValueError, OverflowError, AttributeError):
-            return None
-    return out
+_floats = float_point  # kept under its old name for this module's callers

@@ -229,3 +229,14 @@ def close(a: Value, b: Value, tol: float) -> bool:
 def as_number(value: Value) -> float | int:
     f = float(value)
     return int(f) if f.is_integer() and abs(f) < 1e15 else f
+
+
+def float_point(point: Sequence[sympy.Expr]) -> list[float] | None:
+    """A sample point in Python floats (``None`` when a value has no float)."""
+    out = []
+    for v in point:
+        try:
+            out.append(v.p / v.q if v.is_Rational else float(v))
+        except (TypeError, ValueError, OverflowError, AttributeError):
+            return None
+    return out

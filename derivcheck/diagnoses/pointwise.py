@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import sympy
 from sympy import Symbol
 
-from ..numeric import Compiled
+from ..numeric import Compiled, float_point
 
 #: Digits for evaluating a point where floats cannot tell (overflow, domain error).
 SCREEN_DPS = 30
@@ -28,14 +28,7 @@ FLOAT_SCREEN = 1e-9
 DIFFERS, AGREES, UNDEFINED = "differs", "agrees", "undefined"
 
 
-def _floats(point: Sequence[sympy.Expr]) -> list[float] | None:
-    out = []
-    for v in point:
-        try:
-            out.append(v.p / v.q if v.is_Rational else float(v))
-        except (TypeError, ValueError, OverflowError, AttributeError):
-            return None
-    return out
+_floats = float_point  # kept under its old name for this module's callers
 
 
 def _float_differs(x: float, y: float) -> bool:

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from .. import __version__
 from ..results import (
+    Counterexample,
     ERROR,
     INVALID,
     PROVED,
