@@ -9,6 +9,8 @@ grading key's question.
 
 from __future__ import annotations
 
+import json
+
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -97,9 +99,43 @@ def with_context(deriv: Derivation, context: ContextFile) -> Derivation:
     return deriv
 
 
-def import_to_yaml(path: str | Path, context_path: str | None = None) -> str:
-    """The draft derivation YAML of ``derivcheck import``."""
-    return import_document(read_text(path), str(path), context_path)
+def import_to_yaml(path: str | Path, context_path: str | None = None, question: str | None = None) -> str:
+    """The draft derivation YAML of ``derivcheck import``.
+
+    With a context, the draft carries the context's names (symbols, indices, sizes,
+    define, given, and a question's claim) so that it verifies on its own.
+    """
+    draft = import_document(read_text(path), str(path), context_path)
+    if context_path is None:
+        return draft
+    context = load_context(context_path, question)
+    lines = draft.splitlines()
+    head = 0
+    while head < len(lines) and lines[head].startswith("#"):
+        head += 1
+    names = scope_yaml(context.scope, context.claim if not draft_has_claim(lines) else None)
+    return "\n".join(lines[:head] + names + lines[head:]) + "\n"
+
+
+def draft_has_claim(lines: list[str]) -> bool:
+    return any(line.startswith("claim:") for line in lines)
+
+
+def scope_yaml(scope: Scope, claim: Text | None = None) -> list[str]:
+    """A context's names as YAML lines (every value a JSON string, which YAML reads as written)."""
+    out: list[str] = []
+    for key, table in (("symbols", scope.symbols), ("indices", scope.indices), ("define", scope.define)):
+        if table:
+            out.append(f"{key}:")
+            out.extend(f"  {json.dumps(name)}: {json.dumps(text.text)}" for name, text in table.items())
+    if scope.sizes:
+        out.append("sizes:")
+        out.extend(f"  {json.dumps(name)}: [{', '.join(map(str, size.values))}]" for name, size in scope.sizes.items())
+    if scope.given:
+        out.append("given: [" + ", ".join(json.dumps(t.text) for t in scope.given) + "]")
+    if claim is not None:
+        out.append(f"claim: {json.dumps(claim.text)}")
+    return out
 
 
 def load_any(path: str | Path, shown: str, context: ContextFile | None = None) -> Derivation:

@@ -105,3 +105,32 @@ def test_markdown_submission_without_sections(tmp_path: Path) -> None:
     sub_path.write_text("Just prose.\n")
     sub = read_markdown_submission(sub_path, load_key(ROOT / "examples" / "int305" / "key.yaml"))
     assert sub.error is not None and "## q1" in sub.error
+
+
+def test_an_imported_draft_carries_the_context_and_verifies_on_its_own(tmp_path: Path) -> None:
+    """The draft of the seed answer, verified alone, gets the verdicts of verify --context."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from derivcheck.cli import main
+
+    repo = Path(__file__).parent.parent
+    answer = repo / "examples" / "latex" / "int305-assignment1-answer.md"
+    context = repo / "examples" / "latex" / "int305_context.yaml"
+    draft = tmp_path / "draft.yaml"
+    runner = CliRunner()
+    assert runner.invoke(main, ["import", str(answer), "--context", str(context), "-o", str(draft)]).exit_code == 0
+    text = draft.read_text()
+    assert '"t": "{0, 1}"' in text and '"y": "sigma(z)"' in text
+    alone = _json.loads(runner.invoke(main, ["verify", "--format", "json", str(draft)]).output)
+    together = _json.loads(
+        runner.invoke(main, ["verify", "--format", "json", str(answer), "--context", str(context)]).output
+    )
+
+    def verdicts(report: dict) -> list[list[str]]:  # type: ignore[type-arg]
+        return [[s["status"] for s in c["steps"]] for c in report["files"][0]["chains"]]
+
+    assert verdicts(alone) == verdicts(together)
+    # the dropped t of the first block is found in the draft alone
+    assert verdicts(alone)[0][:4] == ["start", "proved", "invalid", "invalid"]
