@@ -818,40 +818,31 @@ def _b_relational(op: str) -> Callable[[IntervalProgram, sympy.Basic], Node]:
     return build
 
 
-def _b_and(p: IntervalProgram, e: sympy.Basic) -> Node:
-    kids = [p._build(a) for a in e.args]
+def _b_junction(decisive: bool) -> Callable[[IntervalProgram, sympy.Basic], Node]:
+    """``And`` (``decisive=False``) or ``Or`` (``True``): one certain decisive kid decides,
+    even beside uncertain ones; otherwise any uncertain kid makes the whole uncertain."""
 
-    def run(env: _Env) -> bool:
-        unknown = False
-        for k in kids:
-            try:
-                if not k(env):
-                    return False
-            except Uncertain:
-                unknown = True
-        if unknown:
-            raise Uncertain()
-        return True
+    def build(p: IntervalProgram, e: sympy.Basic) -> Node:
+        kids = [p._build(a) for a in e.args]
 
-    return run
+        def run(env: _Env) -> bool:
+            unknown = False
+            for k in kids:
+                try:
+                    if bool(k(env)) == decisive:
+                        return decisive
+                except Uncertain:
+                    unknown = True
+            if unknown:
+                raise Uncertain()
+            return not decisive
+
+        return run
+
+    return build
 
 
-def _b_or(p: IntervalProgram, e: sympy.Basic) -> Node:
-    kids = [p._build(a) for a in e.args]
-
-    def run(env: _Env) -> bool:
-        unknown = False
-        for k in kids:
-            try:
-                if k(env):
-                    return True
-            except Uncertain:
-                unknown = True
-        if unknown:
-            raise Uncertain()
-        return False
-
-    return run
+_b_and, _b_or = _b_junction(False), _b_junction(True)
 
 
 def _b_not(p: IntervalProgram, e: sympy.Basic) -> Node:

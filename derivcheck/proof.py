@@ -223,33 +223,24 @@ def _terms(e: sympy.Expr, cap: int, seen: dict) -> int:
 def prove_zero(d: sympy.Expr, budget: Budget, order: list[int] | None = None, attempts: tuple[int, ...] | None = None) -> bool:
     """Whether one of the attempts (all, in ``order``, unless ``attempts`` is given) brings ``d`` to 0."""
     if expansion_terms(d) > MAX_EXPANSION_TERMS:
-        return _try(d, budget, _NO_EXPAND)
+        return any(_gives_zero(attempt, d, budget) for attempt in _NO_EXPAND)
     if attempts is not None:
         order = None
     for i in attempts if attempts is not None else (list(order) if order is not None else range(len(_ATTEMPTS))):
-        attempt = _ATTEMPTS[i]
-        budget.check()
-        try:
-            if attempt(d) == 0:
-                if order is not None and order[0] != i:
-                    order.remove(i)
-                    order.insert(0, i)
-                return True
-        except Timeout:
-            raise
-        except Exception:  # noqa: BLE001 - a SymPy failure is only a failed attempt
-            continue
+        if _gives_zero(_ATTEMPTS[i], d, budget):
+            if order is not None and order[0] != i:
+                order.remove(i)
+                order.insert(0, i)
+            return True
     return False
 
 
-def _try(d: sympy.Expr, budget: Budget, attempts: tuple[Callable[[sympy.Expr], sympy.Expr], ...]) -> bool:
-    for attempt in attempts:
-        budget.check()
-        try:
-            if attempt(d) == 0:
-                return True
-        except Timeout:
-            raise
-        except Exception:  # noqa: BLE001 - a SymPy failure is only a failed attempt
-            continue
-    return False
+def _gives_zero(attempt: Callable[[sympy.Expr], sympy.Expr], d: sympy.Expr, budget: Budget) -> bool:
+    """One proof attempt: a SymPy failure is only a failed attempt, never a verdict."""
+    budget.check()
+    try:
+        return bool(attempt(d) == 0)
+    except Timeout:
+        raise
+    except Exception:  # noqa: BLE001 - a SymPy failure is only a failed attempt
+        return False
