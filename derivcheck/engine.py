@@ -57,8 +57,6 @@ from .sampling import EmptyRegion, Plan, domain_sampler
 
 #: Digits of the mpmath screen where floats cannot tell (and of diagnoses' screens).
 SCREEN_DPS = 30
-#: Kept for the diagnoses' screens; verdicts use no tolerance at all.
-SCREEN_TOL = 1e-18
 #: Python floats that differ by more than this (relative, no floor) make a candidate.
 FLOAT_TOL = 1e-9
 #: 30-digit values this close (relative) are treated as float noise: their point
@@ -419,7 +417,7 @@ class Engine:
             if compiled_filters and not self.filters_hold(compiled_filters, point):
                 continue
             sc.passed += 1
-            fpoint = _floats(point)
+            fpoint = float_point(point)
             fva = fa.fast(fpoint) if fpoint is not None else None
             fvb = fb.fast(fpoint) if fva is not None else None
             if fva is not None and fvb is not None:
@@ -581,7 +579,7 @@ class Engine:
         for op, fl, fr in filters:
             if op in ("<", "<=", ">", ">="):
                 if fpoint is None:
-                    fpoint = _floats(point) or []
+                    fpoint = float_point(point) or []
                 l = fl.fast(fpoint) if fpoint else None
                 r = fr.fast(fpoint) if l is not None else None
                 if l is not None and r is not None and not relative_close(l, r, 1e-6):
@@ -602,10 +600,6 @@ class Engine:
         if _looks_like_cancellation(outcome) and self._cheap_proof(fa, fb, None):
             return None
         return self._counterexample(leaves, point, inst, outcome)
-
-    def certainly_differ(self, fa: Compiled, fb: Compiled, point: list[sympy.Expr]) -> bool:
-        """Whether the two compiled sides are certified to differ at ``point``."""
-        return compare_at(fa.interval, fb.interval, point).status == DIFFER
 
     @staticmethod
     def _counterexample(leaves: tuple[Symbol, ...], point: list[sympy.Expr], inst: dict, outcome: Outcome) -> Counterexample:
@@ -654,4 +648,3 @@ def _exactish(v: sympy.Expr) -> object:
     return str(v)
 
 
-_floats = float_point  # kept under its old name for this module's callers

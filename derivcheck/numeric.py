@@ -212,18 +212,8 @@ def relative_close(a: Any, b: Any, tol: float) -> bool:
 
 
 def float_close(a: float, b: float, tol: float) -> bool:
-    """:func:`close` for Python floats."""
+    """Equal up to ``tol`` relative to the larger magnitude, at least 1 (float screening near 0 only)."""
     return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
-
-
-def close(a: Value, b: Value, tol: float) -> bool:
-    """Equal up to ``tol`` relative to the larger magnitude (at least 1).
-
-    Kept for the diagnoses' screens only; verdicts use :func:`relative_close` and
-    :mod:`certify`, which have no absolute floor.
-    """
-    scale = max(mpmath.mpf(1), abs(a), abs(b))
-    return abs(a - b) <= tol * scale
 
 
 def as_number(value: Value) -> float | int:

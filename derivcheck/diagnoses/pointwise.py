@@ -18,17 +18,16 @@ from typing import Any
 import sympy
 from sympy import Symbol
 
+from ..engine import SCREEN_DPS
 from ..numeric import Compiled, float_point
 
 #: Digits for evaluating a point where floats cannot tell (overflow, domain error).
-SCREEN_DPS = 30
 #: Relative float difference above which a point is worth certifying.
 FLOAT_SCREEN = 1e-9
 
 DIFFERS, AGREES, UNDEFINED = "differs", "agrees", "undefined"
 
 
-_floats = float_point  # kept under its old name for this module's callers
 
 
 def _float_differs(x: float, y: float) -> bool:
@@ -60,7 +59,7 @@ def trial(
             break
         if filters and not engine.filters_hold(filters, point):
             continue
-        fpoint = _floats(point)
+        fpoint = float_point(point)
         x = fa.fast(fpoint) if fpoint is not None else None
         y = fb.fast(fpoint) if x is not None else None
         if x is not None and y is not None:
