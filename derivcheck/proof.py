@@ -167,8 +167,22 @@ _CHEAP = (0, 1, 2, 3)
 #: coefficients).  Such pairs are left to the numeric comparison.
 _NO_EXPAND: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
     lambda e: e,
+    lambda e: _signs_out_of_powers(e),
     lambda e: sympy.factor_terms(e),
 )
+
+
+def _signs_out_of_powers(e: sympy.Expr) -> sympy.Expr:
+    """``(-u)**n`` written ``(-1)**n * u**n`` for integer n, with one sign chosen for u.
+
+    The identity holds for every complex u and integer n, and SymPy picks exactly
+    one of u and -u as the one "with a minus sign", so ``(a - x)**6000 - (x - a)**6000``
+    becomes 0 without multiplying out 6001 terms.
+    """
+    return e.replace(
+        lambda p: p.is_Pow and p.exp.is_Integer and p.base.could_extract_minus_sign(),
+        lambda p: (-1) ** p.exp * sympy.Pow(-p.base, p.exp),
+    )
 
 #: Largest number of terms an expansion is allowed to have before it is attempted.
 MAX_EXPANSION_TERMS = 10_000

@@ -13,7 +13,7 @@ from derivcheck.results import FileResult
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def check(yaml_text: str, path: str = "test.yaml", timeout: float = 10.0, seed: int = 0) -> FileResult:
+def check(yaml_text: str, path: str = "test.yaml", timeout: float = 30.0, seed: int = 0) -> FileResult:
     """Verify a derivation written inline (dedented)."""
     return verify_text(textwrap.dedent(yaml_text), path, seed=seed, timeout=timeout)
 
