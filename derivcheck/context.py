@@ -19,7 +19,7 @@ from . import limits
 from .budget import Timeout, time_limit
 from .functions import CONSTANTS, kink_diff
 from .domains import REAL, Domain, DomainError, parse_domain
-from .loader import declared_name
+from .loader import declared_name, function_clashes
 from .model import Scope, Text
 from .parse import (
     ExpressionError,
@@ -108,6 +108,7 @@ class Context:
             indices=frozenset(self.index_size),
             sizes=frozenset(self.sizes),
             ranges=tuple(sorted(self.index_size.items())),
+            functions=tuple(sorted((name, decl.arity) for name, decl in scope.functions.items())),
         )
         #: every defined name, known before the bodies are read (definitions may come in any order)
         self.defined_names = frozenset(declared_name(key)[0] for key in scope.define)
@@ -126,6 +127,9 @@ class Context:
                         f"for your quantity (such as {base}_0 or {'energy' if base == 'E' else 'p'})",
                         text.line,
                     )
+        clashes = function_clashes(scope)  # a question's names over a key's functions, too
+        if clashes:
+            raise ContextError(clashes[0].message, clashes[0].line)
         problems: list[ContextError] = []  # every bad domain and definition, reported together
         for key, text in scope.symbols.items():
             base, _ = declared_name(key)

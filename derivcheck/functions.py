@@ -70,6 +70,102 @@ def to_elementary(expr: sympy.Expr) -> sympy.Expr:
     )
 
 
+# --- abstract functions (``functions: [f, g]``) ------------------------------------------
+#
+# An unknown smooth function f of n real arguments is a SymPy Function class of its
+# own, and so is each of its partial derivatives: f' is not SymPy's
+# ``Subs(Derivative(f(_xi), _xi), _xi, g(x))`` (whose dummy variable makes two ways of
+# writing f'(g(x)) compare unequal) but the application ``D(f)(g(x))`` of one more
+# class.  The chain and product rules then give plain products of applications, which
+# the proofs treat like any other function, and the numbers replace every application
+# by an instantiation (:mod:`derivcheck.abstract`).
+
+
+class AbstractApplied(Function):
+    """``f(args)`` for a declared function f, or one of its partial derivatives at ``args``.
+
+    ``orders`` lists the (1-based) argument positions differentiated by, sorted: smooth
+    functions have symmetric mixed partials, so ``D(f, 1, 2)`` and ``D(f, 2, 1)`` are one.
+    """
+
+    fname: str = ""
+    arity: int = 1
+    orders: tuple[int, ...] = ()
+
+    @classmethod
+    def eval(cls, *args: sympy.Expr) -> None:
+        return None  # unknown: never evaluates, not even at numbers
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return abstract_function(self.fname, self.arity, self.orders + (argindex,))(*self.args)
+
+    def _eval_is_real(self) -> bool | None:
+        from sympy.core.logic import fuzzy_and
+
+        return fuzzy_and(a.is_real for a in self.args)
+
+    def _eval_is_finite(self) -> bool | None:
+        from sympy.core.logic import fuzzy_and
+
+        return fuzzy_and(a.is_finite for a in self.args)
+
+    def head(self) -> str:
+        """How the function (or derivative) is written before its arguments: f, f', D(f, 1, 2)."""
+        return function_head(self.fname, self.arity, self.orders)
+
+    def _sympystr(self, printer: object) -> str:
+        args = ", ".join(printer._print(a) for a in self.args)  # type: ignore[attr-defined]
+        return f"{self.head()}({args})"
+
+    def _latex(self, printer: object) -> str:
+        args = ", ".join(printer._print(a) for a in self.args)  # type: ignore[attr-defined]
+        if self.arity == 1 and len(self.orders) <= 3:
+            head = self.fname + "'" * len(self.orders)
+        elif not self.orders:
+            head = self.fname
+        else:
+            head = rf"\partial_{{{' '.join(map(str, self.orders))}}} {self.fname}"
+        return rf"{head}\left({args}\right)"
+
+    def __reduce__(self) -> tuple:  # the classes are made at run time: pickle by their key
+        return (_rebuild_applied, (self.fname, self.arity, self.orders, self.args))
+
+
+def function_head(name: str, arity: int, orders: tuple[int, ...]) -> str:
+    """f, f', f'', D(f, 1, 1, 1, 1), D(f, 2)(x, y): the notation of the expression language."""
+    if not orders:
+        return name
+    if arity == 1 and len(orders) <= 3:
+        return name + "'" * len(orders)
+    return f"D({name}, {', '.join(map(str, orders))})"
+
+
+_ABSTRACT: dict[tuple[str, int, tuple[int, ...]], type] = {}
+
+
+def abstract_function(name: str, arity: int, orders: tuple[int, ...] = ()) -> type:
+    """The class of ``f`` (``orders=()``) or of its partial derivative by ``orders``.
+
+    The same key always gives the same class: SymPy compares applications by class.
+    """
+    key = (name, arity, tuple(sorted(orders)))
+    cls = _ABSTRACT.get(key)
+    if cls is None:
+        label = name if not key[2] else f"D_{name}_" + "_".join(map(str, key[2]))
+        cls = type(label, (AbstractApplied,), {"fname": name, "arity": arity, "orders": key[2], "nargs": arity})
+        _ABSTRACT[key] = cls
+    return cls
+
+
+def _rebuild_applied(name: str, arity: int, orders: tuple[int, ...], args: tuple) -> sympy.Expr:
+    return abstract_function(name, arity, orders)(*args)
+
+
+def abstract_names(expr: sympy.Basic) -> dict[str, int]:
+    """The declared functions an expression applies (or differentiates): name -> arity."""
+    return {a.fname: a.arity for a in expr.atoms(AbstractApplied)}
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """How a call of a named function becomes a SymPy object."""
@@ -146,7 +242,11 @@ FUNCTIONS: dict[str, FunctionSpec] = {
 }
 
 #: Calls with a grammar of their own.
-SPECIAL_FORMS: frozenset[str] = frozenset({"Sum", "Product", "Derivative", "diff"})
+SPECIAL_FORMS: frozenset[str] = frozenset({"Sum", "Product", "Derivative", "diff", "Subs"})
+
+#: Names with a meaning of their own next to declared functions: ``D(f)(x)`` is f'(x).
+#: A declared function may not take these names, nor a built-in function's.
+RESERVED_FUNCTION_NAMES: frozenset[str] = frozenset({"D"})
 
 #: The only names that are constants; everything else is a symbol.
 CONSTANTS: dict[str, sympy.Expr] = {"pi": sympy.pi, "E": sympy.E}

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from . import limits
-from .model import Chain, Derivation, Scope, Size, Step, Text
+from .functions import CONSTANTS, FUNCTIONS, RESERVED_FUNCTION_NAMES, SPECIAL_FORMS
+from .model import Chain, Derivation, FunctionDecl, Scope, Size, Step, Text
 from .yamltree import LoadError, Map, Scalar, Seq, Value, kind_name, read_yaml
 
-SCOPE_KEYS = ("symbols", "indices", "sizes", "define", "given")
+SCOPE_KEYS = ("symbols", "indices", "sizes", "define", "given", "functions")
 DERIVATION_KEYS = ("title", "expect", *SCOPE_KEYS, "claim", "steps", "cases")
 #: what ``expect:`` may name: a file status
 EXPECT_VALUES = ("valid", "invalid", "error", "unknown")
@@ -22,6 +23,10 @@ STEP_KEYS = ("expr", "latex", "why", "given")
 CASE_KEYS = ("title", "given", "steps")
 
 T = TypeVar("T")
+
+#: Most declared functions in one scope, and most arguments of one.
+MAX_FUNCTIONS = 16
+MAX_FUNCTION_ARITY = 4
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _DECL_RE = re.compile(rf"\s*({_NAME})\s*(?:\[\s*({_NAME}(?:\s*,\s*{_NAME})*)\s*\])?\s*\Z")
@@ -92,6 +97,7 @@ def read_derivation(
     chains, has_cases = attempt(lambda: read_body(root, require_steps and not misspelt_body), ([], False))
     if not problems:
         attempt(lambda: check_indices(scope, chains), None)
+        attempt(lambda: check_functions(scope), None)
     if problems:
         problems.sort(key=lambda p: (p.line is None, p.line or 0))
         first, *rest = problems
@@ -175,7 +181,83 @@ def read_scope(root: Map, problems: list[LoadError] | None = None) -> Scope:
         sizes=part(lambda: _sizes(root), {}),
         define=part(lambda: _name_map(root, "define", declared=True), {}),
         given=part(lambda: read_given(root.items.get("given")), ()),
+        functions=part(lambda: read_functions(root), {}),
     )
+
+
+def read_functions(root: Map) -> dict[str, FunctionDecl]:
+    """``functions: [f, g]`` (each of one argument) or ``functions: {f: 1, h: 2}`` (name: arity)."""
+    value = root.items.get("functions")
+    if value is None or (isinstance(value, Scalar) and value.is_null):
+        return {}
+    entries: list[tuple[str, int, int, Value | None]] = []  # name, line, arity (0: read below), arity node
+    if isinstance(value, Seq):
+        for item in value.items:
+            if not isinstance(item, Scalar) or item.is_null:
+                raise LoadError(f"'functions' lists names such as f, got {kind_name(item)}", item.line)
+            entries.append((item.text.strip(), item.line, 1, None))
+    elif isinstance(value, Map):
+        for name, item in value.items.items():
+            entries.append((name.strip(), value.key_lines[name], 0, item))
+    elif isinstance(value, Scalar) and re.fullmatch(_NAME, value.text.strip()):
+        entries.append((value.text.strip(), value.line, 1, None))
+    else:
+        raise LoadError(
+            f"'functions' must be a list of names such as [f, g], or a mapping name: number of arguments "
+            f"such as {{f: 1, h: 2}}, got {kind_name(value)}",
+            value.line,
+        )
+    if len(entries) > MAX_FUNCTIONS:
+        raise LoadError(f"more than {MAX_FUNCTIONS} functions", value.line)
+    out: dict[str, FunctionDecl] = {}
+    for name, line, arity, node in entries:
+        if not re.fullmatch(_NAME, name) or name.startswith("__"):
+            raise LoadError(f"{name!r} in 'functions' is not a name such as f", line)
+        if node is not None:
+            text = node.text.strip() if isinstance(node, Scalar) and not node.is_null else ""
+            if not re.fullmatch(r"\d{1,2}", text) or not 1 <= int(text) <= MAX_FUNCTION_ARITY:
+                raise LoadError(
+                    f"function {name!r}: give its number of arguments, a whole number from 1 to "
+                    f"{MAX_FUNCTION_ARITY} (as in {name}: 2), got {text or kind_name(node)!r}",
+                    node.line or line,
+                )
+            arity = int(text)
+        if name in out:
+            raise LoadError(f"{name!r} is given twice in 'functions'", line)
+        out[name] = FunctionDecl(name, arity, line)
+    return out
+
+
+def function_clashes(scope: Scope) -> list[LoadError]:
+    """A declared function whose name is taken: a built-in function, a constant, a symbol,
+    a definition, an index or a size (``f`` must mean one thing)."""
+    problems = []
+    taken: dict[str, str] = {}
+    for table, what in ((scope.symbols, "a symbol"), (scope.define, "defined")):
+        for key in table:
+            taken.setdefault(declared_name(key)[0], what)
+    for key in scope.indices:
+        taken.setdefault(key.strip(), "an index")
+    for key in scope.sizes:
+        taken.setdefault(key, "a size")
+    for name, decl in scope.functions.items():
+        if name in FUNCTIONS or name in SPECIAL_FORMS or name in RESERVED_FUNCTION_NAMES:
+            why = "a built-in function" if name in FUNCTIONS else "part of the expression language"
+            problems.append(LoadError(f"function {name!r} clashes with {why} {name!r}: choose another name", decl.line))
+        elif name in CONSTANTS:
+            problems.append(LoadError(f"function {name!r} clashes with the constant {name!r}: choose another name", decl.line))
+        elif name in taken:
+            problems.append(
+                LoadError(f"function {name!r} clashes with {name!r}, which is {taken[name]} in this file: choose another name", decl.line)
+            )
+    return problems
+
+
+def check_functions(scope: Scope) -> None:
+    """Every clash of a declared function's name (see :func:`function_clashes`), at once."""
+    problems = function_clashes(scope)
+    if problems:
+        raise LoadError(problems[0].message, problems[0].line, more=problems[1:])
 
 
 def _name_map(root: Map, key: str, declared: bool) -> dict[str, Text]:

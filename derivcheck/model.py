@@ -46,6 +46,15 @@ class Size:
     line: int
 
 
+@dataclass(frozen=True)
+class FunctionDecl:
+    """An unknown smooth function of ``arity`` real arguments, declared under ``functions``."""
+
+    name: str
+    arity: int
+    line: int
+
+
 @dataclass
 class Scope:
     """Symbols, indices, sizes, definitions and conditions: the context of a chain.
@@ -58,6 +67,8 @@ class Scope:
     sizes: dict[str, Size] = field(default_factory=dict)
     define: dict[str, Text] = field(default_factory=dict)
     given: tuple[Text, ...] = ()
+    #: ``functions: [f, g]`` or ``{f: 1, h: 2}``: abstract functions, name -> declaration
+    functions: dict[str, FunctionDecl] = field(default_factory=dict)
 
     def merged(self, over: "Scope") -> "Scope":
         """This scope with ``over`` layered on top (the question's over the key's)."""
@@ -67,6 +78,7 @@ class Scope:
             sizes={**self.sizes, **over.sizes},
             define={**self.define, **over.define},
             given=self.given + over.given,
+            functions={**self.functions, **over.functions},
         )
 
 

@@ -24,7 +24,7 @@ from sympy import Indexed, IndexedBase, Integer, Rational, Symbol
 
 from . import limits
 from .budget import Timeout, time_limit
-from .functions import BIG_NUMBER_FUNCTIONS, CONSTANTS, FUNCTIONS, SPECIAL_FORMS
+from .functions import BIG_NUMBER_FUNCTIONS, CONSTANTS, FUNCTIONS, SPECIAL_FORMS, AbstractApplied, abstract_function
 
 
 class ExpressionError(ValueError):
@@ -72,6 +72,12 @@ class Names:
     bound: frozenset[str] = field(default=frozenset())
     #: (index, size) pairs: ``k`` ranges over 1..``K``
     ranges: tuple[tuple[str, str], ...] = ()
+    #: (name, arity) of the declared abstract functions (``functions: [f, g]``)
+    functions: tuple[tuple[str, int], ...] = ()
+
+    def arity_of(self, name: str) -> int | None:
+        """The number of arguments of a declared function, or None when ``name`` is not one."""
+        return dict(self.functions).get(name)
 
     def with_bound(self, name: str) -> "Names":
         return replace(self, bound=self.bound | {name})
@@ -122,21 +128,42 @@ _KEYWORD_NAMES = {"__lmb_": "lambda"}
 _KEYWORD_RE = re.compile(r"(?<![A-Za-z0-9_])lambda(?![A-Za-z0-9_])")
 
 
+#: ``f'(x)``, ``f''(x)``: a declared function's derivative.  The primes are rewritten
+#: before ``ast.parse`` (a quote would start a string) into a name no input can spell.
+_PRIME_RE = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)('+)(?=\s*\()")
+_PRIME_PLACEHOLDER_RE = re.compile(r"__p(\d+)_([A-Za-z_][A-Za-z0-9_]*)\Z")
+
+
 def _prepare(text: str) -> tuple[str, list[int]]:
-    """Replace ``^`` by ``**`` and rename ``lambda``; return the new text and a map to original columns."""
+    """Replace ``^`` by ``**``, rename ``lambda``, spell ``f'(`` as a placeholder name;
+    return the new text and a map to original columns."""
     for placeholder in _KEYWORD_NAMES:
         if placeholder in text:
             raise ExpressionError(f"names starting with '__' are not allowed ({placeholder})", text.index(placeholder) + 1, text)
+    spelt = re.search(r"(?<![A-Za-z0-9_])__p\d", text)
+    if spelt:
+        raise ExpressionError("names starting with '__' are not allowed", spelt.start() + 1, text)
     text = _KEYWORD_RE.sub("__lmb_", text)
     out: list[str] = []
     cols: list[int] = []
-    for i, ch in enumerate(text):
+    primes = {m.start(): m for m in _PRIME_RE.finditer(text)} if "'" in text else {}
+    i = 0
+    while i < len(text):
+        m = primes.get(i)
+        if m is not None:
+            name = f"__p{len(m.group(2))}_{m.group(1)}"
+            out.append(name)
+            cols.extend([i] * len(name))
+            i = m.end()
+            continue
+        ch = text[i]
         if ch == "^":
             out.append("**")
             cols.extend([i, i])
         else:
             out.append(ch)
             cols.append(i)
+        i += 1
     cols.append(len(text))
     return "".join(out), cols
 
@@ -378,7 +405,17 @@ class _Builder:
 
     def _Name(self, node: ast.Name, names: Names) -> sympy.Expr:
         if node.id.startswith("__"):
+            if _PRIME_PLACEHOLDER_RE.match(node.id):
+                raise self.fail("a derivative f' must be applied to its argument, as f'(x)", node)
             raise self.fail(f"names starting with '__' are not allowed ({node.id})", node)
+        arity = names.arity_of(node.id)
+        if arity is not None and not names.is_index(node.id):
+            args = ", ".join("xyzw"[:arity])
+            raise self.fail(
+                f"{node.id} is a declared function: apply it to its argument{'s' if arity > 1 else ''}, "
+                f"as {node.id}({args})",
+                node,
+            )
         if node.id in FUNCTIONS or node.id in SPECIAL_FORMS:
             # a function name alone is a symbol (sigma the standard deviation)
             if names.is_index(node.id):
@@ -495,6 +532,15 @@ class _Builder:
 
     def _Call(self, node: ast.Call, names: Names) -> sympy.Expr:
         func = node.func
+        if isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "D":
+            if names.functions or (func.args and isinstance(func.args[0], ast.Name) and names.arity_of(func.args[0].id)):
+                return self.d_form(func, node, names)
+        if isinstance(func, ast.Name) and _PRIME_PLACEHOLDER_RE.match(func.id):
+            return self.prime_form(func, node, names)
+        if isinstance(func, ast.Name) and names.arity_of(func.id) is not None:
+            return self.abstract_call(func.id, node, names)
+        if isinstance(func, ast.Name) and func.id == "D" and names.functions:
+            raise self.fail("D(f) is the derivative of a declared function: apply it, as D(f)(x)", node)
         if not isinstance(func, ast.Name):
             if isinstance(func, ast.Attribute):
                 raise self.fail("attribute access ('.') is not part of the expression language", func)
@@ -556,6 +602,8 @@ class _Builder:
             body = self.build(node.args[0], inner)
             cls = sympy.Sum if name == "Sum" else sympy.Product
             return cls(body, (make_index(var), lo, hi))
+        if name == "Subs":
+            return self.subs(node, names)
         # Derivative / diff
         return self.derivative(name, node, names)
 
@@ -588,6 +636,121 @@ class _Builder:
         if len(variables) > limits.MAX_DERIVATIVE_ORDER:
             raise self.fail(f"{name} of order more than {limits.MAX_DERIVATIVE_ORDER} is not supported", node)
         return sympy.Derivative(f, *variables, evaluate=False)
+
+    # -- declared (abstract) functions ----------------------------------------------------
+    def call_args(self, name: str, arity: int, node: ast.Call, names: Names) -> list[sympy.Expr]:
+        if node.keywords:
+            raise self.fail(f"keyword arguments are not part of the expression language ({name})", node)
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.fail("'*' unpacking is not part of the expression language", node)
+        if len(node.args) != arity:
+            raise self.fail(
+                f"{name} is declared with {arity} argument{'s' if arity != 1 else ''}, called with {len(node.args)}", node
+            )
+        return [self.build(a, names) for a in node.args]
+
+    def abstract_call(self, name: str, node: ast.Call, names: Names) -> sympy.Expr:
+        """``f(g(x))``: a declared function applied to its arguments."""
+        arity = names.arity_of(name) or 1
+        return abstract_function(name, arity)(*self.call_args(name, arity, node, names))
+
+    def prime_form(self, func: ast.Name, node: ast.Call, names: Names) -> sympy.Expr:
+        """``f'(x)``, ``f''(x)``: derivatives of a declared function of one argument."""
+        m = _PRIME_PLACEHOLDER_RE.match(func.id)
+        assert m is not None
+        count, name = int(m.group(1)), m.group(2)
+        written = name + "'" * count
+        arity = names.arity_of(name)
+        if arity is None:
+            raise self.fail(f"{written}: {name} is not a declared function (declare it under 'functions')", node)
+        if arity != 1:
+            raise self.fail(
+                f"{written}: {name} has {arity} arguments; say which one: D({name}, 1)(...) is the partial "
+                "derivative by the first",
+                node,
+            )
+        if count > limits.MAX_DERIVATIVE_ORDER:
+            raise self.fail(f"derivative of order more than {limits.MAX_DERIVATIVE_ORDER} is not supported", node)
+        return abstract_function(name, 1, (1,) * count)(*self.call_args(written, 1, node, names))
+
+    def d_form(self, head: ast.Call, node: ast.Call, names: Names) -> sympy.Expr:
+        """``D(f)(x)`` is f'(x); ``D(f, 1, 2)(x, y)`` differentiates by the first and second arguments."""
+        if head.keywords or not head.args or not isinstance(head.args[0], ast.Name):
+            raise self.fail("write D(f)(x) for the derivative of a declared function f at x", head)
+        name = head.args[0].id
+        arity = names.arity_of(name)
+        if arity is None:
+            raise self.fail(f"D({name}): {name} is not a declared function (declare it under 'functions')", head)
+        orders: list[int] = []
+        for arg in head.args[1:]:
+            value = arg.value if isinstance(arg, ast.Constant) else None
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= arity:
+                raise self.fail(
+                    f"in D({name}, ...) each further argument is the position of an argument of {name}, "
+                    f"a whole number from 1 to {arity}, not {self.segment(arg)!r}",
+                    arg,
+                )
+            orders.append(value)
+        if not orders:
+            if arity != 1:
+                raise self.fail(
+                    f"D({name}): {name} has {arity} arguments; say which one, as D({name}, 1)(...)", head
+                )
+            orders = [1]
+        if len(orders) > limits.MAX_DERIVATIVE_ORDER:
+            raise self.fail(f"derivative of order more than {limits.MAX_DERIVATIVE_ORDER} is not supported", head)
+        cls = abstract_function(name, arity, tuple(orders))
+        return cls(*self.call_args(f"D({name})", arity, node, names))
+
+    def subs(self, node: ast.Call, names: Names) -> sympy.Expr:
+        """``Subs(Derivative(f(u), u), u, g(x))``: a declared function's derivative at a point.
+
+        The only use of Subs: it becomes the same object as ``D(f)(g(x))``.
+        """
+        usage = "write Subs(Derivative(f(u), u), u, value), f a declared function, or D(f)(value)"
+        if len(node.args) != 3 or node.keywords:
+            raise self.fail(usage, node)
+        var_node, value_node = node.args[1], node.args[2]
+        var_nodes = list(var_node.elts) if isinstance(var_node, ast.Tuple) else [var_node]
+        value_nodes = list(value_node.elts) if isinstance(value_node, ast.Tuple) else [value_node]
+        if len(var_nodes) != len(value_nodes) or not all(
+            isinstance(v, ast.Name) and _NAME_RE.match(v.id) for v in var_nodes
+        ):
+            raise self.fail(usage, node)
+        inner = node.args[0]
+        if not (
+            isinstance(inner, ast.Call)
+            and isinstance(inner.func, ast.Name)
+            and inner.func.id in ("Derivative", "diff")
+            and inner.args
+            and isinstance(inner.args[0], ast.Call)
+            and isinstance(inner.args[0].func, ast.Name)
+            and names.arity_of(inner.args[0].func.id) is not None
+        ):
+            raise self.fail(usage, node)
+        d = self.derivative(inner.func.id, inner, names)
+        applied = d.expr
+        if not isinstance(applied, AbstractApplied) or applied.orders:
+            raise self.fail(usage, node)
+        orders: list[int] = []
+        for v in d.variables:
+            where = [i + 1 for i, a in enumerate(applied.args) if a == v]
+            others = [a for a in applied.args if a != v and a.has(v)]
+            if len(where) != 1 or others:
+                raise self.fail(
+                    f"in Subs, each variable of the derivative must be one argument of {applied.fname}, "
+                    f"written as a plain name ({v} is not): {usage}",
+                    inner,
+                )
+            orders.append(where[0])
+        mapping = {}
+        for v_node, val_node in zip(var_nodes, value_nodes):
+            mapping[make_symbol(v_node.id)] = self.build(val_node, names)
+        bound = {v for v in d.variables}
+        if not set(mapping) <= {a for a in applied.args if isinstance(a, Symbol)} or not set(mapping) & bound:
+            raise self.fail(f"Subs must replace the variable of the derivative: {usage}", node)
+        args = [mapping.get(a, a) if isinstance(a, Symbol) else a for a in applied.args]
+        return abstract_function(applied.fname, applied.arity, tuple(orders))(*args)
 
     def order(self, node: ast.AST) -> int:
         """The count of a derivative: a whole number 1..limits.MAX_DERIVATIVE_ORDER written as a literal."""
