@@ -11,16 +11,28 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import limits
 from .budget import Timeout
-from .checker import DerivationChecker
-from .context import Context, ContextError
-from .diagnose import diagnose_chain
-from .loader import load_text, read_text
-from .model import Derivation
 from .results import ERROR, INVALID, VALID, FileError, FileResult, file_status
-from .yamltree import LoadError
+
+if TYPE_CHECKING:  # the checker (and SymPy with it) is imported when a file is checked, not before
+    from .context import Context
+    from .model import Derivation
+
+#: Failures that depend on this machine rather than on the file (memory ran out, an
+#: internal error), counted like :attr:`Timeout.raised`: see :func:`machine_events`.
+_failures = [0]
+
+
+def machine_events() -> tuple[int, int]:
+    """How many time limits fired, and how many machine-dependent failures happened, in this process so far.
+
+    A result during whose check these numbers moved depends on the machine's load
+    or limits: the result cache keeps it only when that cannot have made it wrong.
+    """
+    return Timeout.raised, _failures[0]
 
 
 def latex_reader():  # type: ignore[no-untyped-def]
@@ -106,6 +118,8 @@ def expectation_message(result: FileResult) -> str | None:
 
 
 def context_for(deriv: Derivation) -> Context:
+    from .context import Context
+
     texts = [s.text for c in deriv.chains for s in c.steps]
     if deriv.claim:
         texts.append(deriv.claim.text)
@@ -116,6 +130,8 @@ def context_for(deriv: Derivation) -> Context:
 @contextmanager
 def errors_as_result(result: FileResult, what: str = "file") -> Iterator[None]:
     """Turn whatever checking the body raises into the result's error: never a traceback."""
+    from .context import ContextError
+
     problem: str | None = None
     line: int | None = None
     more: list[tuple[str, int | None]] = []
@@ -127,10 +143,12 @@ def errors_as_result(result: FileResult, what: str = "file") -> Iterator[None]:
     except RecursionError:
         problem = f"the {what} is too deeply nested to check"
     except MemoryError:
+        _failures[0] += 1
         problem = f"checking this {what} ran out of memory (an expression too large to expand?)"
     except Timeout:  # a budget that fired outside any transition (SECURITY.md)
         problem = f"checking this {what} ran out of time outside any single step"
     except Exception as err:  # noqa: BLE001 - hostile input never ends in a traceback (SPEC §10)
+        _failures[0] += 1
         problem = f"internal error while checking this {what} ({type(err).__name__}: {err})"
     if problem is not None:
         result.error = FileError(problem, line, more)
@@ -141,6 +159,9 @@ def verify_derivation(
     deriv: Derivation, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT, display_path: str | None = None
 ) -> FileResult:
     """Check a loaded derivation: verdicts, claim, coverage and diagnoses."""
+    from .checker import DerivationChecker
+    from .diagnose import diagnose_chain
+
     started = time.monotonic()
     result = FileResult(display_path or deriv.path, title=deriv.title, expect=deriv.expect)
     with errors_as_result(result):
@@ -156,17 +177,25 @@ def verify_derivation(
 
 def verify_text(text: str, path: str = "<string>", seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT) -> FileResult:
     """Load and verify YAML text."""
+    from .loader import load_text
+    from .yamltree import LoadError
+
     try:
         deriv = load_text(text, path)
     except LoadError as err:
         return FileResult(path, status=ERROR, error=FileError(err.message, err.line, [(p.message, p.line) for p in getattr(err, "more", [])]))
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError) as err:
+        if isinstance(err, MemoryError):
+            _failures[0] += 1
         return FileResult(path, status=ERROR, error=FileError("the file is too deeply nested or too large to read", None))
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=path)
 
 
 def verify_file(path: str | Path, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT, display_path: str | None = None) -> FileResult:
     """Read, load and verify one file; ``display_path`` is how reports name it."""
+    from .loader import read_text
+    from .yamltree import LoadError
+
     shown = display_path or str(path)
     try:
         text = read_text(path)

@@ -10,18 +10,20 @@ always checked: a grading key given by name is an error that says to use
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import limits
-from .api import declared_expect, verify_derivation
+from .api import declared_expect, machine_events
 from .config import Config
-from .documents import ContextFile, load_any
-from .loader import load_text
-from .model import Derivation, Size
 from .results import ERROR, FileError, FileResult
-from .yamltree import LoadError
+
+if TYPE_CHECKING:  # the loader (ruamel) and the checker (SymPy) are imported when a file is read
+    from .cache import ResultCache
+    from .documents import ContextFile
+    from .model import Derivation
 
 _TOP_KEY = {key: re.compile(rf"^{key}\s*:", re.MULTILINE) for key in ("questions", "answers", "assignment")}
 HEAD_BYTES = 64_000
@@ -66,6 +68,9 @@ def is_context_file(path: Path) -> bool:
     head = _head(path)
     if re.search(r"^(steps|cases)\s*:", head, re.MULTILINE) or not re.search(r"^(symbols|define|indices)\s*:", head, re.MULTILINE):
         return False
+    from .loader import load_text
+    from .yamltree import LoadError
+
     try:
         if path.stat().st_size > limits.MAX_FILE_BYTES:
             return False
@@ -107,6 +112,8 @@ def apply_default_sizes(deriv: Derivation, config: Config | None) -> None:
     """The configuration's ``sizes`` for every index range the file leaves out of its own ``sizes``."""
     if config is None or config.sizes is None:
         return
+    from .model import Size
+
     for size_name in {t.text.strip() for t in deriv.scope.indices.values()}:
         values = config.sizes_for(size_name)
         if values and size_name not in deriv.scope.sizes:
@@ -122,6 +129,10 @@ def verify_one(
     config: Config | None = None,
 ) -> FileResult:
     """Verify one file; never raises for bad input."""
+    from .api import verify_derivation
+    from .documents import load_any
+    from .yamltree import LoadError
+
     role = grading_role(path) if path.suffix in (".yaml", ".yml") else None
     if role is not None:
         key = "questions" if role == "grading key" else "answers"
@@ -139,7 +150,66 @@ def verify_one(
         result = FileResult(shown, status=ERROR, error=FileError(message, err.line, [(p.message, p.line) for p in err.more]))
         result.expect = declared_expect(path)
         return result
-    except (RecursionError, MemoryError):
+    except (RecursionError, MemoryError) as err:
+        if isinstance(err, MemoryError):
+            from . import api
+
+            api._failures[0] += 1
         return FileResult(shown, status=ERROR, error=FileError("the file is too deeply nested or too large to read", None))
     apply_default_sizes(deriv, config)
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=shown)
+
+
+class ContextProblem(Exception):
+    """The ``--context`` file cannot be used: ``where`` is ``path:line`` (or the path), ``message`` why."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where, self.message = where, message
+
+
+def read_context(path: Path, question: str | None) -> ContextFile:
+    """The ``--context`` file, loaded (:class:`ContextProblem` when it cannot be)."""
+    from .documents import load_context
+    from .yamltree import LoadError
+
+    try:
+        return load_context(path, question)
+    except LoadError as err:
+        raise ContextProblem(f"{path}:{err.line}" if err.line else str(path), err.message) from None
+
+
+def verify_files(
+    files: list[Path],
+    shown: Callable[[Path], str],
+    context_path: Path | None = None,
+    question: str | None = None,
+    seed: int = 0,
+    timeout: float = limits.DEFAULT_TIMEOUT,
+    config: Config | None = None,
+    cache: ResultCache | None = None,
+) -> list[FileResult]:
+    """Verify ``files`` in order, taking unchanged ones from ``cache`` when given.
+
+    Only a miss loads the context file and the checker: a run where every file is
+    in the cache imports neither ruamel nor SymPy. A bad context raises
+    :class:`ContextProblem` before any file is checked.
+    """
+    if cache is None:
+        context = read_context(context_path, question) if context_path is not None else None
+        return [verify_one(f, shown(f), context, seed=seed, timeout=timeout, config=config) for f in files]
+    found = [cache.lookup(f, shown(f)) for f in files]
+    misses = [x for x in found if x.result is None]
+    context = read_context(context_path, question) if context_path is not None and (misses or not files) else None
+    results: list[FileResult] = []
+    for x in found:
+        if x.result is not None:
+            results.append(x.result)
+            continue
+        timeouts, failures = machine_events()
+        result = verify_one(x.path, x.shown, context, seed=seed, timeout=timeout, config=config)
+        after = machine_events()
+        if after[1] == failures:  # memory ran out or an internal error: never kept
+            cache.save(x, result, limits_fired=after[0] != timeouts)
+        results.append(result)
+    return results

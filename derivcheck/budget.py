@@ -19,6 +19,14 @@ from typing import Iterator
 class Timeout(Exception):
     """The time budget of a transition ran out."""
 
+    #: how many were raised in this process: a result checked while one fired depends
+    #: on the machine's load, and the result cache does not keep it
+    raised = 0
+
+    def __init__(self, *args: object) -> None:
+        Timeout.raised += 1
+        super().__init__(*args)
+
 
 def _can_alarm() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()

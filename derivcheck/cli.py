@@ -61,22 +61,27 @@ FORMATS = ["text", "json", "github", "sarif", "auto", "concise", "html"]
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
 @click.option("--context", "context_path", type=click.Path(path_type=Path), help="Symbols, indices and definitions for every file: a derivation file (steps optional) or a grading key with --question.")
 @click.option("--question", help="With a grading key as --context: the question whose context to use.")
+@click.option("--no-cache", is_flag=True, help="Check every file anew, neither reading nor writing the result cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="The result cache's folder.  [default: $DERIVCHECK_CACHE_DIR, else cache-dir in [tool.derivcheck], else .derivcheck_cache]")
 def verify(
     paths: tuple[Path, ...], fmt: str | None, timeout: float | None, seed: int | None, quiet: bool, exit_zero: bool,
     context_path: Path | None, question: str | None, output_file: Path | None = None, statistics: bool = False,
-    config_path: Path | None = None, isolated: bool = False,
+    config_path: Path | None = None, isolated: bool = False, no_cache: bool = False, cache_dir: Path | None = None,
 ) -> None:
     """Verify derivation files (.yaml/.yml, or Markdown/LaTeX .md/.tex), or every .yaml/.yml below folders.
 
     Settings come from [tool.derivcheck] in the closest pyproject.toml (or --config FILE);
     flags given here override them. A file with `expect: invalid` passes when it gets that
     status. The file format is described in docs/format.md.
+
+    Results are kept in a cache folder (.derivcheck_cache, as ruff and mypy keep theirs):
+    an unchanged file, checked with the same options, is not checked again.
     """
+    # Light imports only: a run whose files are all in the cache never imports SymPy.
     from .api import outcome
-    from .batch import collect, verify_one
+    from .batch import ContextProblem, collect, verify_files
     from .config import Config, ConfigError, load_config
-    from .documents import load_context
-    from .yamltree import LoadError
 
     if isolated and config_path is not None:
         raise click.UsageError("give --config or --isolated, not both")
@@ -88,21 +93,20 @@ def verify(
     fmt = fmt or config.format or "text"
     timeout = timeout if timeout is not None else config.timeout or DEFAULT_TIMEOUT
     seed = seed if seed is not None else config.seed or 0
-    context = None
-    if context_path is not None:
-        try:
-            context = load_context(context_path, question)
-        except LoadError as err:
-            where = f"{context_path}:{err.line}" if err.line else str(context_path)
-            click.echo(f"derivcheck: context {where}: {err.message}", err=True)
-            sys.exit(EXIT_ERROR)
     found = collect(paths, config)
     _say_left_out(found)
-    if not found.files:
-        what = "no derivation files" if found.grading or found.contexts or found.excluded else "no .yaml or .yml files"
-        click.echo(f"derivcheck: {what} found in " + ", ".join(map(str, paths)), err=True)
+    cache = None if no_cache else _open_cache(config, cache_dir, seed, timeout, context_path, question)
+    try:
+        if not found.files:
+            if context_path is not None:
+                verify_files([], display_path, context_path, question)  # a bad context is the first problem
+            what = "no derivation files" if found.grading or found.contexts or found.excluded else "no .yaml or .yml files"
+            click.echo(f"derivcheck: {what} found in " + ", ".join(map(str, paths)), err=True)
+            sys.exit(EXIT_ERROR)
+        results = verify_files(found.files, display_path, context_path, question, seed=seed, timeout=timeout, config=config, cache=cache)
+    except ContextProblem as err:
+        click.echo(f"derivcheck: context {err.where}: {err.message}", err=True)
         sys.exit(EXIT_ERROR)
-    results = [verify_one(f, display_path(f), context, seed=seed, timeout=timeout, config=config) for f in found.files]
     if fmt == "auto":
         fmt = "github" if os.environ.get("GITHUB_ACTIONS", "").strip().lower() not in ("", "false", "0") else "text"
     if statistics:
@@ -132,6 +136,32 @@ def verify(
 
         render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
     sys.exit(EXIT_OK if exit_zero else exit_status([outcome(r) for r in results]))
+
+
+def _open_cache(
+    config: Any, flag_dir: Path | None, seed: int, timeout: float, context_path: Path | None, question: str | None
+) -> Any:
+    """The result cache of this run, or None when it is off or cannot be used (then with a warning)."""
+    from .cache import (
+        CacheUnavailable,
+        ResultCache,
+        VerdictOptions,
+        cache_dir,
+        env_says_off,
+    )
+
+    if config.cache is False or env_says_off():
+        return None
+    options = VerdictOptions(seed, timeout, config.sizes, ResultCache.context_digest(context_path), question)
+
+    def warn(message: str) -> None:
+        click.echo(f"derivcheck: warning: {message}", err=True)
+
+    try:
+        return ResultCache.open(cache_dir(flag_dir, config.cache_dir), options, context_path, warn=warn)
+    except CacheUnavailable as err:
+        warn(f"the result cache is off: {err}")
+        return None
 
 
 def _say_left_out(found: Any) -> None:

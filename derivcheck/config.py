@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 FORMATS = ("text", "json", "github", "sarif", "auto", "concise", "html")
-KEYS = ("timeout", "seed", "exclude", "format", "sizes")
+KEYS = ("timeout", "seed", "exclude", "format", "sizes", "cache", "cache-dir")
 #: a configuration file larger than this is refused (it is read before anything else)
 MAX_BYTES = 1_000_000
 
@@ -54,6 +54,9 @@ class Config:
     #: a list is the default for every index range a file leaves out of `sizes`;
     #: a table gives it per size name
     sizes: tuple[int, ...] | dict[str, tuple[int, ...]] | None = None
+    #: ``cache = false`` turns the result cache off; ``cache-dir`` moves it (relative to the file's folder)
+    cache: bool | None = None
+    cache_dir: Path | None = None
     lines: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -156,6 +159,16 @@ def parse_table(table: dict[str, Any], path: Path, text: str = "", header: str |
                 fail(key, sizes)
             else:
                 cfg.sizes = sizes
+        elif key == "cache":
+            if not isinstance(value, bool):
+                fail(key, f"cache must be true or false, got {value!r}")
+            else:
+                cfg.cache = value
+        elif key == "cache-dir":
+            if not isinstance(value, str) or not value.strip() or "\0" in value:
+                fail(key, f"cache-dir must be a folder name such as \".derivcheck_cache\", got {value!r}")
+            else:
+                cfg.cache_dir = path.parent / Path(value).expanduser()
     if problems:  # every problem of the file in one run
         (line, message), *more = problems
         raise ConfigError(message, path, line, tuple(more))

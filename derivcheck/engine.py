@@ -45,11 +45,12 @@ from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
 from .numeric import Compiled, as_number, float_close, float_point, relative_close
 from .proof import _ATTEMPTS, _CHEAP, prove_equal, prove_zero
-from .results import (
+from .results import (  # CertifiedCounterexample lives with the results: a cached result is read without SymPy
     INVALID,
     PROVED,
     TESTED,
     TIMEOUT,
+    CertifiedCounterexample,
     Counterexample,
     Note,
 )
@@ -116,26 +117,6 @@ class Transition:
     verdict: Verdict
     previous_text: str
     current_text: str
-
-
-@dataclass
-class CertifiedCounterexample(Counterexample):
-    """A counterexample whose two values print with enough digits to tell them apart.
-
-    ``40`` and ``40.00004``, or two values near ``6.46e36`` that differ by 2, would
-    print alike at six digits; values beyond a double print from the certificate.
-    """
-
-    left_text: str = ""
-    right_text: str = ""
-    #: the certified difference, when it had to be computed symbolically (below 1e-500 relative)
-    difference_text: str = ""
-
-    def describe(self) -> str:
-        point = ", ".join(f"{k} = {v}" for k, v in self.values.items())
-        where = f"at {point}: " if point else "everywhere: "
-        by = f" (they differ by {self.difference_text})" if self.difference_text else ""
-        return f"{where}previous step = {self.left_text}, this step = {self.right_text}{by}"
 
 
 def _distinct_texts(outcome: Outcome) -> tuple[str, str]:

@@ -47,6 +47,36 @@ class Counterexample:
         return f"at {point}: previous step = {_num(self.left)}, this step = {_num(self.right)}"
 
 
+@dataclass
+class CertifiedCounterexample(Counterexample):
+    """A counterexample whose two values print with enough digits to tell them apart.
+
+    ``40`` and ``40.00004``, or two values near ``6.46e36`` that differ by 2, would
+    print alike at six digits; values beyond a double print from the certificate.
+    """
+
+    left_text: str = ""
+    right_text: str = ""
+    #: the certified difference, when it had to be computed symbolically (below 1e-500 relative)
+    difference_text: str = ""
+    #: the declared functions' instantiation the point refutes (abstract.py), or ""
+    instantiation: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        out = super().to_json()
+        if self.instantiation:
+            out["instantiation"] = self.instantiation
+        return out
+
+    def describe(self) -> str:
+        point = ", ".join(f"{k} = {v}" for k, v in self.values.items())
+        where = f"at {point}: " if point else "everywhere: "
+        if self.instantiation:
+            where = f"with {self.instantiation}: {where}"
+        by = f" (they differ by {self.difference_text})" if self.difference_text else ""
+        return f"{where}previous step = {self.left_text}, this step = {self.right_text}{by}"
+
+
 def _num(x: float) -> str:
     return f"{x:.6g}"
 

@@ -25,3 +25,9 @@ def statuses(result: FileResult) -> list[list[str]]:
 @pytest.fixture
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def _no_result_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every CLI run in the tests checks its files anew; tests/test_cache.py turns the cache on where it is the subject."""
+    monkeypatch.setenv("DERIVCHECK_NO_CACHE", "1")
