@@ -16,6 +16,7 @@ from . import limits
 from .context import Condition, Context, ContextError
 from .coverage import Reasoner, describe_box, describe_gap
 from .engine import Engine, SideError, Transition
+from .general import coverage_for_every_size
 from .model import Chain, Derivation, Step, Text
 from .results import (
     ERROR,
@@ -226,6 +227,7 @@ class DerivationChecker:
                 sr.status, sr.message = ERROR, f"line {err.line or ps.step.line}: {err.message}"
                 continue
             sr.status, sr.message, sr.points = verdict.status, verdict.message, verdict.points
+            sr.general = verdict.general
             sr.counterexample, sr.notes = verdict.counterexample, list(verdict.notes)
             for st, where in ((previous.step, f"step {previous.index} (line {previous.step.line}): "), (ps.step, "")):
                 sr.notes += [Note("plain-e", where + m) for m in self.ctx.reading_notes(st.line, st.text)]
@@ -331,7 +333,11 @@ class DerivationChecker:
         if gaps:
             shown = "; ".join(gaps[:5]) + (f" and {len(gaps) - 5} more" if len(gaps) > 5 else "")
             notes.append(Note("coverage-gap", f"no case covers {shown}: isolated points only, so the coverage counts as complete"))
-        return CoverageResult(True, [], notes)
+        indexed = any(self.ctx.free_sizes(e) for e in exprs)
+        every = indexed and coverage_for_every_size(
+            self.ctx, [*file_conditions, *(c for r in regions for c in r)], exprs
+        )
+        return CoverageResult(True, [], notes, general=every if indexed else None)
 
 
 def _chain_name(ci: int, plan: ChainPlan) -> str:

@@ -15,30 +15,40 @@ from sympy import Symbol
 
 from .budget import Budget, Timeout
 from .context import Context
+from .domains import Domain
 from .numeric import prepare
 
 
-def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget, order: list[int] | None = None) -> bool:
+def prove_equal(
+    a: sympy.Expr,
+    b: sympy.Expr,
+    ctx: Context,
+    budget: Budget,
+    order: list[int] | None = None,
+    domain_of: Callable[[Symbol], Domain] | None = None,
+) -> bool:
     """A symbolic proof that ``a - b`` is zero on the declared domains.
 
     ``order`` (indices into ``_ATTEMPTS``) is tried first to last and updated in
     place: the attempt that proved one instance is tried first on the next, which
     is the same shape at another index value.  Any attempt that gives 0 is a proof.
+    ``domain_of`` gives each symbol's domain (the context's by default).
     """
     if a == b:
         return True
+    domain_of = domain_of or ctx.domain_of
     leaves = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
-    finite = [s for s in leaves if ctx.domain_of(s).is_finite]
+    finite = [s for s in leaves if domain_of(s).is_finite]
     combos: list[dict[Symbol, sympy.Expr]] = [{}]
     if finite:
-        options = [ctx.domain_of(s).values for s in finite]
+        options = [domain_of(s).values for s in finite]
         total = 1
         for o in options:
             total *= len(o)
         if total <= 64:
             combos = [dict(zip(finite, values)) for values in itertools.product(*options)]
     assumed = {
-        s: Symbol(s.name, **ctx.domain_of(s).assumptions())
+        s: Symbol(s.name, **domain_of(s).assumptions())
         for s in leaves
         if not (combos[0] and s in combos[0])
     }
@@ -46,7 +56,7 @@ def prove_equal(a: sympy.Expr, b: sympy.Expr, ctx: Context, budget: Budget, orde
     if combos[0]:
         # Most steps hold for every value of t, not just 0 and 1: one cheap attempt
         # on the whole difference first saves proving it once per combination.
-        whole = difference.xreplace({s: Symbol(s.name, **ctx.domain_of(s).assumptions()) for s in leaves})
+        whole = difference.xreplace({s: Symbol(s.name, **domain_of(s).assumptions()) for s in leaves})
         if prove_zero(whole, budget, attempts=_CHEAP):
             return True
     for combo in combos:

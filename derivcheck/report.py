@@ -211,6 +211,8 @@ def render_text(
             if r.coverage.complete:
                 t.append("complete", style="green")
                 t.append(" — the chains cover the claim")
+                if r.coverage.general is not None:
+                    t.append(" for every size" if r.coverage.general else " at the listed sizes")
             elif not r.coverage.decided:
                 t.append("not established", style="bold yellow")
             else:
@@ -250,7 +252,7 @@ def _print_details(console: object, s: StepResult, escape: Callable[[str], str])
     if s.status == START:
         return
     if s.status in (PROVED, TESTED):
-        if s.status == TESTED and s.message:
+        if (s.status == TESTED or s.general is not None) and s.message:
             hang(console, Text(pad + s.message, style="cyan dim"), len(pad))
     elif s.counterexample is not None:
         hang(console, Text(pad + "counterexample " + s.counterexample.describe(), style="red"), len(pad))

@@ -102,6 +102,8 @@ class StepResult:
     points: int = 0
     #: the instance (sizes, index values) of the counterexample, for diagnoses
     detail: Any = None
+    #: an indexed step: proved for every size (True) or checked at the listed sizes (False)
+    general: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"index": self.index, "line": self.line, "expr": self.expr, "status": self.status}
@@ -115,6 +117,8 @@ class StepResult:
             out["notes"] = [n.to_json() for n in self.notes]
             if self.status == TESTED:
                 out["points"] = self.points
+            if self.general is not None:
+                out["general"] = self.general
         return out
 
 
@@ -151,9 +155,14 @@ class CoverageResult:
     uncovered: list[str]
     notes: list[Note] = field(default_factory=list)
     decided: bool = True
+    #: an indexed claim: complete for every size (True) or at the listed sizes only (False)
+    general: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"complete": self.complete, "uncovered": self.uncovered, "notes": [n.to_json() for n in self.notes]}
+        out = {"complete": self.complete, "uncovered": self.uncovered, "notes": [n.to_json() for n in self.notes]}
+        if self.general is not None:
+            out["general"] = self.general
+        return out
 
 
 @dataclass
