@@ -28,6 +28,7 @@ import sympy
 from sympy import Symbol
 
 from . import limits
+from .abstract import instantiate_sides
 from .budget import Budget, Timeout, time_limit
 from .certify import (
     AGREE,
@@ -44,6 +45,7 @@ from .certify import (
 from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
 from .numeric import Compiled, as_number, float_close, float_point, relative_close
+from .general import prove_general
 from .proof import _ATTEMPTS, _CHEAP, prove_equal, prove_zero
 from .results import (  # CertifiedCounterexample lives with the results: a cached result is read without SymPy
     INVALID,
@@ -82,6 +84,8 @@ DEEP_POINTS = 3
 #: Share of a transition's remaining budget the symbolic proof may use; the rest
 #: is kept for the rigorous check that an unproved transition needs.
 PROOF_SHARE = 0.8
+#: The share of what is left of the budget that the proof for every size may take.
+GENERAL_SHARE = 0.4
 
 
 class SideError(Exception):
@@ -105,6 +109,8 @@ class Verdict:
     instance: dict[Symbol, sympy.Integer] | None = None
     left: sympy.Expr | None = None
     right: sympy.Expr | None = None
+    #: for an indexed statement: proved for every size (True) or shown at the listed ones (False)
+    general: bool | None = None
 
 
 @dataclass
@@ -162,6 +168,8 @@ class Screen:
     instance: int = 0
     #: the expanded difference of the two sides (None: not computed yet; False: unavailable)
     difference: IntervalProgram | None | bool = None
+    #: the declared functions' instantiation these sides use (abstract.py), or ""
+    instantiation: str = ""
 
 
 class Engine:
@@ -216,10 +224,13 @@ class Engine:
         """Compare two parsed expressions under conditions, within the time budget."""
         budget = budget or Budget(self.timeout)
         screens: list[Screen] = []
+        pairs: list[tuple[sympy.Expr, sympy.Expr]] = []
         notes: list[Note] = []
         texts = [c.text for c in conditions if c.kind == "filter"]
 
         def invalid(sc: Screen, cex: Counterexample) -> Verdict:
+            if sc.instantiation and isinstance(cex, CertifiedCounterexample):
+                cex.instantiation = sc.instantiation
             points = sum(s.defined for s in screens)
             return Verdict(
                 INVALID, "not equal to the previous step " + cex.describe(), points, cex, notes, sc.inst, sc.a, sc.b
@@ -242,13 +253,17 @@ class Engine:
                     )
                 for n, inst in enumerate(instances):
                     a, b, filters = self.sides(left, right, conditions, inst)
-                    rng = random.Random(f"{self.seed}|{label}|{n}")
-                    sc = self.screen(a, b, filters, rng, inst, texts, budget, n)
-                    screens.append(sc)
-                    if sc.note and not notes:
-                        notes.append(sc.note)
-                    if sc.cex is not None:
-                        return invalid(sc, sc.cex)
+                    pairs.append((a, b))  # proofs keep declared functions abstract
+                    # sampled once per instantiation of the declared functions (once without any)
+                    for m, (ca, cb, cf, how) in enumerate(instantiate_sides(a, b, filters, self.seed)):
+                        rng = random.Random(f"{self.seed}|{label}|{n}" + (f"|{m}" if m else ""))
+                        sc = self.screen(ca, cb, cf, rng, inst, texts, budget, n)
+                        sc.instantiation = how
+                        screens.append(sc)
+                        if sc.note and not notes:
+                            notes.append(sc.note)
+                        if sc.cex is not None:
+                            return invalid(sc, sc.cex)
         except Timeout:
             return timeout()
         points = sum(s.defined for s in screens)
@@ -261,15 +276,32 @@ class Engine:
                 notes=notes,
             )
         sizes = self.size_phrase([s.inst for s in screens])
+        indexed = bool(sizes)
+        if prove and indexed:
+            try:
+                with budget.enforce(GENERAL_SHARE):
+                    if prove_general(self.ctx, left, right, conditions, budget):
+                        every = " and ".join(sorted({n for s in screens for n in self._size_names(s.inst)}))
+                        return Verdict(
+                            PROVED, f"proved for every {every}", points, notes=notes, general=True
+                        )
+            except Timeout:
+                pass
         if prove:
             try:
                 with budget.enforce(PROOF_SHARE):
                     order = list(range(len(_ATTEMPTS)))
-                    for sc in screens:
-                        if not prove_equal(sc.a, sc.b, self.ctx, budget, order):
+                    for a, b in pairs:
+                        if not prove_equal(a, b, self.ctx, budget, order):
                             break
                     else:
-                        return Verdict(PROVED, "shown equal symbolically" + sizes, points, notes=notes)
+                        return Verdict(
+                            PROVED,
+                            "shown equal symbolically" + sizes + ("; no proof for every size found" if indexed else ""),
+                            points,
+                            notes=notes,
+                            general=False if indexed else None,
+                        )
             except Timeout:
                 pass
         # No proof: float agreement is no evidence, so every point is checked rigorously.
@@ -301,7 +333,13 @@ class Engine:
             )
         if not prove:
             return Verdict(TESTED, f"equal at {agreed} sampled points", agreed, notes=notes)
-        return Verdict(TESTED, f"equal at {agreed} sampled points{sizes}; no symbolic proof found", agreed, notes=notes)
+        return Verdict(
+            TESTED, f"equal at {agreed} sampled points{sizes}; no symbolic proof found", agreed, notes=notes,
+            general=False if sizes else None,
+        )
+
+    def _size_names(self, inst: dict[Symbol, sympy.Integer]) -> list[str]:
+        return [sym.name for sym in inst if sym.name in self.ctx.sizes]
 
     def size_phrase(self, instances: list[dict[Symbol, sympy.Integer]]) -> str:
         sizes: dict[str, set[int]] = {}
