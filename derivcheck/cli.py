@@ -278,12 +278,19 @@ def schema(key: bool, context: bool) -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
 @click.option("--gradescope", is_flag=True, help="Also write gradescope/STUDENT_ID/results.json (for one submission on Gradescope itself: derivcheck gradescope).")
 @click.option("--no-cache", is_flag=True, help="Check every transition anew (for benchmarks).")
-def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, submission_timeout: float, memory_mb: int, seed: int, gradescope: bool, no_cache: bool) -> None:
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where to grade: worker processes on this machine, or a Dask cluster (needs derivcheck-cli[dask]).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --executor dask: the scheduler's address (tcp://host:8786); without it, a local cluster of --jobs workers.")
+def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, submission_timeout: float, memory_mb: int, seed: int, gradescope: bool, no_cache: bool,
+          executor: str, scheduler: str | None) -> None:
     """Grade every submission in SUBMISSIONS against the answer KEY."""
     from .gradeout import run_grade
 
+    if scheduler is not None and executor != "dask":
+        raise click.UsageError("--scheduler is for --executor dask")
     sys.exit(run_grade(key, submissions, out, jobs=jobs, timeout=timeout, seed=seed, submission_timeout=submission_timeout,
-                       memory_mb=memory_mb, cache=not no_cache, gradescope=gradescope))
+                       memory_mb=memory_mb, cache=not no_cache, gradescope=gradescope, executor=executor, scheduler=scheduler))
 
 
 @main.command()

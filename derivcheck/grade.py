@@ -56,6 +56,7 @@ class TransitionCache:
         self.new: list[tuple[str, bytes]] = []
         self.hits = 0
         self.misses = 0
+        self.answer_hits = 0
 
     def get(self, key: str) -> Any:
         if not self.enabled:
@@ -76,6 +77,34 @@ class TransitionCache:
         except Exception:  # noqa: BLE001 - an unpicklable verdict is simply not shared
             pass
 
+    def get_blob(self, key: str) -> Any:
+        """An entry kept pickled (a whole answer's result), unpickled afresh: every caller gets its own copy.
+
+        Counted apart (``answer_hits``): ``hits``/``misses`` count transitions.
+        """
+        if not self.enabled:
+            return None
+        blob = self.entries.get(key)
+        if blob is not None:
+            try:
+                value = pickle.loads(blob)  # noqa: S301 - written by this batch's own workers
+            except Exception:  # noqa: BLE001 - a bad entry is recomputed, never trusted
+                del self.entries[key]
+            else:
+                self.answer_hits += 1
+                return value
+        return None
+
+    def put_blob(self, key: str, value: Any) -> None:
+        if not self.enabled:
+            return
+        try:
+            blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - an unpicklable result is simply not shared
+            return
+        self.entries[key] = blob
+        self.new.append((key, blob))
+
     def drain(self) -> list[tuple[str, bytes]]:
         out, self.new = self.new, []
         return out
@@ -84,11 +113,17 @@ class TransitionCache:
         if not self.enabled:
             return
         for key, blob in entries:
-            if key not in self.entries:
+            if key.startswith(ANSWER_KEY):
+                self.entries.setdefault(key, blob)  # kept pickled: see get_blob
+            elif key not in self.entries:
                 try:
                     self.entries[key] = pickle.loads(blob)  # noqa: S301 - our own workers' data
                 except Exception:  # noqa: BLE001
                     continue
+
+
+#: The prefix of an answer-level cache key (a whole answer's result, kept pickled).
+ANSWER_KEY = "answer:"
 
 
 def _canon(expr: Any) -> str:
@@ -144,6 +179,53 @@ def verify_answer(
     return result, sides
 
 
+def answer_cache_key(qid: str, answer: Answer, seed: int, timeout: float) -> str:
+    """The key of a whole answer's result: everything the checker reads from the answer, except its file's path.
+
+    The derivation's repr holds every step's text and line, every condition, the merged
+    scope and the claim, so two answers share an entry only when they are written
+    identically (to the line); the key's context is the same for a whole batch.
+    """
+    assert answer.derivation is not None
+    deriv = dataclasses.replace(answer.derivation, path="")
+    text = "\x1f".join([answer_prefix(qid, answer), str(seed), repr(float(timeout)), repr(deriv)])
+    return ANSWER_KEY + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _decided(result: FileResult, sides: list[ClaimSide]) -> bool:
+    """Whether a result is free of anything the machine's load can change (a timeout, a budget that fired)."""
+    if result.error is not None:
+        return False
+    if any(s.status == TIMEOUT for c in result.chains for s in c.steps):
+        return False
+    if result.claim is not None and result.claim.status == TIMEOUT:
+        return False
+    return not any(sd.status == TIMEOUT for sd in sides)
+
+
+def verify_answer_cached(
+    qid: str, answer: Answer, cache: TransitionCache, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT
+) -> tuple[FileResult, list[ClaimSide]]:
+    """:func:`verify_answer`, reusing the result of an answer written identically by another student.
+
+    Only results that no time budget decided are kept, so a cached answer gets
+    exactly the verdicts, diagnoses and messages it would get checked anew.
+    """
+    assert answer.derivation is not None
+    key = answer_cache_key(qid, answer, seed, timeout)
+    hit = cache.get_blob(key)
+    if hit is not None:
+        result, sides = hit
+        result.path = answer.derivation.path
+        return result, sides
+    result, sides = verify_answer(answer.derivation, cache, answer_prefix(qid, answer), seed=seed, timeout=timeout)
+    if _decided(result, sides):
+        result.path = ""
+        cache.put_blob(key, (result, sides))
+        result.path = answer.derivation.path
+    return result, sides
+
+
 # -- scoring ------------------------------------------------------------------------------
 
 
@@ -194,6 +276,9 @@ class SubmissionGrade:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: the student's feedback files (name under feedback/ -> text), rendered by the worker that
+    #: graded the submission when the batch has a renderer; the writer empties it
+    rendered: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def total(self) -> Fraction:
@@ -319,7 +404,7 @@ def grade_submission(
         answer = sub.answers.get(q.id)
         result, sides = None, []
         if answer is not None and answer.derivation is not None and not q.manual:
-            result, sides = verify_answer(answer.derivation, cache, answer_prefix(q.id, answer), seed=seed, timeout=timeout)
+            result, sides = verify_answer_cached(q.id, answer, cache, seed=seed, timeout=timeout)
             result.path = sub.path
         out.questions[q.id] = score_answer(q, answer, result, sides)
     out.seconds = time.monotonic() - started
@@ -348,6 +433,17 @@ class BatchOptions:
     submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     cache: bool = True
+    #: renders a grade's feedback files in the worker (``derivcheck.gradeout.render_feedback_files``):
+    #: a module-level function, so that it can be sent to another process or machine
+    render: Callable[[Key, SubmissionGrade], dict[str, str]] | None = None
+    #: how worker processes are started: "fork" (the default on POSIX; cheap, for a
+    #: single-threaded parent) or "forkserver" (from a threaded parent such as a Dask worker)
+    start_method: str | None = None
+    #: run in each worker process before it grades (registers the Markdown reader for
+    #: workers started afresh rather than forked from the command)
+    setup: Callable[[], None] | None = None
+    #: the folder relative submission paths are read from (the command's, on a Dask worker)
+    workdir: str | None = None
 
 
 @dataclass
@@ -362,6 +458,10 @@ class BatchStats:
 
 def _worker_main(conn: Any, key: Key, options: BatchOptions) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if options.workdir:
+        os.chdir(options.workdir)
+    if options.setup is not None:
+        options.setup()
     limit_memory(options.memory_mb * 1024 * 1024)
     cache = TransitionCache(options.cache)
     while True:
@@ -384,6 +484,12 @@ def _worker_main(conn: Any, key: Key, options: BatchOptions) -> None:
             detail = traceback.format_exc(limit=-3)
             grade = failed_submission(student, str(path), key, f"{path}: internal error while grading ({type(err).__name__}: {err})")
             grade.warnings.append(detail)
+        if options.render is not None:
+            try:
+                grade.rendered = options.render(key, grade)
+            except Exception as err:  # noqa: BLE001 - the writer renders it again and reports the problem
+                grade.warnings.append(f"feedback could not be rendered in the worker ({type(err).__name__}: {err})")
+                grade.rendered = {}
         stats = (cache.hits - hits0, cache.misses - misses0)
         try:
             conn.send((grade, cache.drain(), stats))
@@ -416,13 +522,15 @@ class _Worker:
         self.conn.close()
 
 
-def _mp_context() -> Any:
+def _mp_context(method: str | None = None) -> Any:
     import multiprocessing
 
-    try:
-        return multiprocessing.get_context("fork")
-    except ValueError:  # pragma: no cover - Windows
-        return multiprocessing.get_context("spawn")
+    for name in (method or "fork", "fork", "spawn"):
+        try:
+            return multiprocessing.get_context(name)
+        except ValueError:  # pragma: no cover - Windows has spawn only
+            continue
+    return multiprocessing.get_context()  # pragma: no cover
 
 
 def grade_batch(
@@ -430,20 +538,34 @@ def grade_batch(
     submissions: list[tuple[str, Path]],
     options: BatchOptions,
     on_done: Callable[[SubmissionGrade], None] | None = None,
+    shared: list[tuple[str, bytes]] | None = None,
+    pool: list[_Worker] | None = None,
 ) -> tuple[list[SubmissionGrade], BatchStats]:
-    """Grade every submission in worker processes; results sorted by student id."""
+    """Grade every submission in worker processes; results sorted by student id.
+
+    ``shared``: cache entries known before the batch (a Dask worker's from its earlier
+    batches); the entries this batch computes are appended to it. ``pool``: idle worker
+    processes started for the same key and options by an earlier batch, used first; the
+    healthy ones are put back at the end instead of being stopped (a Dask worker keeps
+    its grading process, and that process's warm caches, from one batch to the next).
+    """
     from multiprocessing.connection import wait
 
     started = time.monotonic()
     stats = BatchStats()
     jobs = max(1, min(options.jobs or os.cpu_count() or 1, len(submissions) or 1))
-    mp = _mp_context()
+    mp = _mp_context(options.start_method)
     pending: deque[tuple[str, Path]] = deque(submissions)
-    shared: list[tuple[str, bytes]] = []  # every cache entry any worker computed, in order
+    shared = shared if shared is not None else []  # every cache entry any worker computed, in order
     results: dict[str, SubmissionGrade] = {}
     workers: list[_Worker] = []
 
     def spawn() -> _Worker:
+        if pool:
+            w = pool.pop()
+            if w.proc.is_alive():
+                return w
+            w.stop(kill=True)
         stats.workers_started += 1
         return _Worker(mp, key, options)
 
@@ -506,7 +628,10 @@ def grade_batch(
                     workers[i] = spawn()
     finally:
         for w in workers:
-            w.stop(kill=w.task is not None)
+            if pool is not None and w.task is None and w.proc.is_alive():
+                pool.append(w)
+            else:
+                w.stop(kill=w.task is not None)
     stats.seconds = time.monotonic() - started
     return [results[s] for s, _ in sorted(submissions)], stats
 

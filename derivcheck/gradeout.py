@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
+import os
 from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -22,42 +24,122 @@ MARKS = {START: "•", PROVED: "✓", TESTED: "≈", INVALID: "✗", ERROR: "!",
 WORDS = {START: "start", PROVED: "proved", TESTED: "checked numerically", INVALID: "not equal to the previous step", ERROR: "cannot be read", TIMEOUT: "undecided in time"}
 
 
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it, then a rename.
+
+    A batch stopped midway (a lost Dask scheduler, Ctrl-C, a full disk) leaves every
+    output it wrote complete, never a half-written CSV.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8", errors=UNWRITABLE, newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+        raise
+
+
+def _missing_html(e: ImportError) -> str:
+    return (f"report.html and feedback/*.html not written: the Python package {e.name or 'jinja2'!r} is missing "
+            f"(install it with: pip install --upgrade derivcheck-cli)")
+
+
+def render_feedback_files(key: Key, g: SubmissionGrade, html: bool = True) -> dict[str, str]:
+    """A student's feedback files (name under feedback/ -> text); runs in the worker that graded them.
+
+    Without jinja2 only the Markdown page: the writer then says why the HTML is missing.
+    """
+    g = g if safe_id(g.student) == g.student else dataclasses.replace(g, student=safe_id(g.student))
+    files = {f"{g.student}.md": feedback_md(key, g)}
+    if html:
+        try:
+            from .formats.html import render_feedback
+        except ImportError:
+            return files
+        files[f"{g.student}.html"] = render_feedback(key, g)
+    return files
+
+
+class FeedbackWriter:
+    """Writes each student's feedback/ files as soon as their grade arrives (each file atomically)."""
+
+    def __init__(self, key: Key, out: Path, html: bool = True) -> None:
+        self.key, self.out, self.html = key, out, html
+        self.remarks: list[str] = []
+        self.written: set[str] = set()
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, g: SubmissionGrade) -> None:
+        files, g.rendered = g.rendered, {}
+        if not files or (self.html and not any(n.endswith(".html") for n in files)):
+            files = render_feedback_files(self.key, g, html=self.html)
+        if not self.html:
+            files = {n: t for n, t in files.items() if not n.endswith(".html")}
+        elif not any(n.endswith(".html") for n in files) and not self.remarks:
+            try:
+                import jinja2  # noqa: F401
+            except ImportError as e:
+                self.remarks.append(_missing_html(e))
+        for name, text in files.items():
+            write_atomic(self.out / "feedback" / name, text)
+        self.written.add(safe_id(g.student))
+
+
 def write_outputs(
-    key: Key, grades: list[SubmissionGrade], out: Path, stats: BatchStats | None = None, gradescope: bool = False, html: bool = True
+    key: Key, grades: list[SubmissionGrade], out: Path, stats: BatchStats | None = None, gradescope: bool = False, html: bool = True,
+    feedback: FeedbackWriter | None = None,
 ) -> list[str]:
-    """Write every output; returns remarks for the teacher (an output that could not be made)."""
-    remarks: list[str] = []
+    """Write every output; returns remarks for the teacher (an output that could not be made).
+
+    ``feedback``: the writer that already wrote the students' pages as their grades came
+    in; pages it has not written are written here. ``stats`` (times, cache hits) are
+    printed by the command, not written: the outputs of the same inputs are the same
+    bytes whatever the run (``--jobs``, executor, cache).
+    """
+    del stats  # kept for callers; see the docstring
     grades = [g if safe_id(g.student) == g.student else dataclasses.replace(g, student=safe_id(g.student)) for g in grades]
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(key, grades, out / "grades.csv")
-    (out / "grades.json").write_text(json.dumps(grades_json(key, grades, stats), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8", errors=UNWRITABLE)
-    fb = out / "feedback"
-    fb.mkdir(exist_ok=True)
+    feedback = feedback if feedback is not None else FeedbackWriter(key, out, html=html)
     for g in grades:
-        (fb / f"{g.student}.md").write_text(feedback_md(key, g), encoding="utf-8", errors=UNWRITABLE)
-    (out / "summary.md").write_text(summary_md(key, grades), encoding="utf-8", errors=UNWRITABLE)
+        if g.student not in feedback.written:
+            feedback(g)
+    remarks: list[str] = list(dict.fromkeys(feedback.remarks))
+    write_atomic(out / "summary.md", summary_md(key, grades))
     if gradescope:
         for g in grades:
             d = out / "gradescope" / g.student
             d.mkdir(parents=True, exist_ok=True)
-            (d / "results.json").write_text(json.dumps(gradescope_json(key, g), indent=2, ensure_ascii=False) + "\n", encoding="utf-8", errors=UNWRITABLE)
+            write_atomic(d / "results.json", json.dumps(gradescope_json(key, g), indent=2, ensure_ascii=False) + "\n")
     if html:
-        remarks += write_html(key, grades, out)
+        try:
+            from .formats.html import mistakes_by_kind, render_report
+        except ImportError as e:
+            if not remarks:
+                remarks.append(_missing_html(e))
+        else:
+            write_atomic(out / "report.html", render_report(key, grades, mistakes_by_kind(common_mistakes(grades))))
+    # the grades last: a grades.csv on disk means the whole batch's outputs are there
+    write_atomic(out / "grades.json", json.dumps(grades_json(key, grades), indent=2, ensure_ascii=False, default=str) + "\n")
+    write_csv(key, grades, out / "grades.csv")
     return remarks
 
 
 def write_html(key: Key, grades: list[SubmissionGrade], out: Path) -> list[str]:
-    """report.html and feedback/STUDENT.html, written last: every other output exists even when these cannot be made."""
+    """report.html and feedback/STUDENT.html: every other output exists even when these cannot be made."""
     try:
         from .formats.html import mistakes_by_kind, render_feedback, render_report
     except ImportError as e:
-        return [f"report.html and feedback/*.html not written: the Python package {e.name or 'jinja2'!r} is missing "
-                f"(install it with: pip install --upgrade derivcheck-cli)"]
+        return [_missing_html(e)]
+    grades = [g if safe_id(g.student) == g.student else dataclasses.replace(g, student=safe_id(g.student)) for g in grades]
     fb = out / "feedback"
-    fb.mkdir(exist_ok=True)
-    (out / "report.html").write_text(render_report(key, grades, mistakes_by_kind(common_mistakes(grades))), encoding="utf-8", errors=UNWRITABLE)
+    fb.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "report.html", render_report(key, grades, mistakes_by_kind(common_mistakes(grades))))
     for g in grades:
-        (fb / f"{g.student}.html").write_text(render_feedback(key, g), encoding="utf-8", errors=UNWRITABLE)
+        write_atomic(fb / f"{g.student}.html", render_feedback(key, g))
     return []
 
 
@@ -83,11 +165,12 @@ def _cell(text: str) -> str:
 
 
 def write_csv(key: Key, grades: list[SubmissionGrade], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8", errors=UNWRITABLE) as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["student", *key.questions, "total"])
-        for g in sorted(grades, key=lambda g: g.student):
-            w.writerow([_cell(g.student), *(fmt_score(g.questions[q].score) for q in key.questions), fmt_score(g.total)])
+    f = io.StringIO()
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(["student", *key.questions, "total"])
+    for g in sorted(grades, key=lambda g: g.student):
+        w.writerow([_cell(g.student), *(fmt_score(g.questions[q].score) for q in key.questions), fmt_score(g.total)])
+    write_atomic(path, f.getvalue())
 
 
 # -- grades.json --------------------------------------------------------------------------
@@ -116,7 +199,8 @@ def question_json(q: QuestionGrade) -> dict[str, Any]:
 
 
 def grades_json(key: Key, grades: list[SubmissionGrade], stats: BatchStats | None = None) -> dict[str, Any]:
-    return {
+    """grades.json; ``stats`` (this run's times and cache hits) only when asked for: they differ from run to run."""
+    doc = {
         "version": 1,
         "assignment": key.assignment,
         "key": key.path,
@@ -138,11 +222,13 @@ def grades_json(key: Key, grades: list[SubmissionGrade], stats: BatchStats | Non
             }
             for g in sorted(grades, key=lambda g: g.student)
         ],
-        "stats": None if stats is None else {
+    }
+    if stats is not None:
+        doc["stats"] = {
             "seconds": round(stats.seconds, 3), "cache_hits": stats.cache_hits, "cache_misses": stats.cache_misses,
             "timed_out": stats.timed_out, "crashed": stats.crashed,
-        },
-    }
+        }
+    return doc
 
 
 # -- feedback -----------------------------------------------------------------------------
@@ -345,8 +431,14 @@ def run_grade(
     cache: bool = True,
     gradescope: bool = False,
     progress: bool | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
 ) -> int:
-    """``derivcheck grade``: 0 when every submission was graded, 2 when the key or the folder is unusable."""
+    """``derivcheck grade``: 0 when every submission was graded, 2 when the key or the folder is unusable.
+
+    ``executor``: "local" (worker processes on this machine) or "dask" (a Dask cluster at
+    ``scheduler``, or a local one of ``jobs`` workers); the outputs are the same bytes.
+    """
     import sys
 
     from .documents import register_markdown_reader
@@ -384,26 +476,46 @@ def run_grade(
     except OSError as e:
         err(f"{out}: cannot create the output folder: {e.strerror or e}")
         return 2
-    options = BatchOptions(jobs=jobs, seed=seed, timeout=timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, cache=cache)
-    show = sys.stderr.isatty() if progress is None else progress
-    if show:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    options = BatchOptions(jobs=jobs, seed=seed, timeout=timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, cache=cache,
+                           render=render_feedback_files, setup=register_markdown_reader)
+    if executor == "dask":
+        from .gradedask import DaskUnavailable, DaskLost, grade_batch_dask
 
-        bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
-                       console=Console(stderr=True), auto_refresh=False, transient=False)
-        task = bar.add_task("", total=len(subs))
+        try:
+            grade_batch_dask(key, [], options, scheduler=scheduler, check_only=True)
+        except DaskUnavailable as e:
+            err(str(e))
+            return 2
 
-        def done(g: SubmissionGrade) -> None:
-            bar.update(task, advance=1, description=g.student)
-            bar.refresh()
-
-        with bar:
-            grades, stats = grade_batch(key, subs, options, done)
+        def run_batch(on_done: Any) -> Any:
+            return grade_batch_dask(key, subs, options, on_done, scheduler=scheduler)
     else:
-        grades, stats = grade_batch(key, subs, options)
+        DaskLost = None  # type: ignore[assignment]  # noqa: N806
+
+        def run_batch(on_done: Any) -> Any:
+            return grade_batch(key, subs, options, on_done)
+
+    writer = FeedbackWriter(key, out)
+    written = [0]
+
+    def write_feedback(g: SubmissionGrade) -> None:
+        writer(g)
+        written[0] += 1
+
+    show = sys.stderr.isatty() if progress is None else progress
     try:
-        remarks = write_outputs(key, grades, out, stats, gradescope=gradescope)
+        grades, stats = _run_with_progress(run_batch, write_feedback, len(subs), show)
+    except OSError as e:
+        err(f"{out}: cannot write the outputs: {e.strerror or e}")
+        return 2
+    except Exception as e:
+        if DaskLost is None or not isinstance(e, DaskLost):
+            raise
+        err(f"{e}; {written[0]} of {len(subs)} submission(s) were graded and their feedback pages written "
+            f"(complete files) to {out / 'feedback'}; grades.csv and the other outputs were not written: run the command again")
+        return 2
+    try:
+        remarks = write_outputs(key, grades, out, stats, gradescope=gradescope, feedback=writer)
     except OSError as e:
         err(f"{out}: cannot write the outputs: {e.strerror or e}")
         return 2
@@ -416,6 +528,8 @@ def run_grade(
         + f"; outputs in {out}",
         file=sys.stderr,
     )
+    if stats.cache_hits or stats.cache_misses:
+        print(f"  transition cache: {stats.cache_hits} hits, {stats.cache_misses} misses", file=sys.stderr)
     for g in failed[:20]:
         print(f"  failed: {g.student}: {' '.join((g.error or '').split())[:200]}", file=sys.stderr)
     if len(failed) > 20:
@@ -429,3 +543,24 @@ def run_grade(
         err("no submission could be graded")
         return 1
     return 0
+
+
+def _run_with_progress(run_batch: Any, on_done: Any, total: int, show: bool) -> Any:
+    """Run the batch, calling ``on_done`` per grade, with a progress bar on a terminal."""
+    if not show:
+        return run_batch(on_done)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
+                   console=Console(stderr=True), auto_refresh=False, transient=False)
+    task = bar.add_task("", total=total)
+
+    def done(g: SubmissionGrade) -> None:
+        on_done(g)
+        bar.update(task, advance=1, description=g.student)
+        bar.refresh()
+
+    with bar:
+        return run_batch(done)
+

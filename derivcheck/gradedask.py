@@ -1,0 +1,279 @@
+"""Grading on a Dask cluster (``derivcheck grade --executor dask``, SPEC §9).
+
+The cluster is Dask's own (a ``LocalCluster`` here, or ``dask scheduler`` plus
+``dask worker`` processes, SLURM through dask-jobqueue...); derivcheck only ships work
+to it. How:
+
+- Submissions go out in batches (:func:`batch_size`), one task per batch: a task per
+  transition would drown the scheduler, one per submission would still cost about a
+  millisecond of scheduler time each, and a batch is also what a lost worker costs.
+- The key goes to the cluster once, as a task of its own that every batch depends on
+  (the scheduler can recompute it if the worker holding it dies, which scattered data
+  it could not).
+- On a worker, a batch is graded by :func:`derivcheck.grade.grade_batch` with one
+  grading process: the same process, deadline and memory limit as a local run. A
+  runaway submission is stopped there by killing that child process, never the Dask
+  worker; the grading process and the cache of verdicts stay with the Dask worker
+  from one batch to the next.
+- Results come back batch by batch as they complete (``as_completed``): the progress
+  bar and the feedback pages advance as in a local run, and since sampling is seeded
+  by content the outputs are the same bytes.
+- A worker that dies costs a retry of its batch (the scheduler's). A batch that lost
+  its worker twice (``allowed-failures``) is split into one task per submission, and a
+  submission that again stops workers is graded 0 with the reason. A lost scheduler
+  raises :class:`DaskLost`, with a message that says what to do.
+
+Dask is imported only here, and only when this executor is chosen
+(``pip install 'derivcheck-cli[dask]'``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import math
+import os
+import pickle
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from .grade import BatchOptions, BatchStats, SubmissionGrade, failed_submission, grade_batch
+from .gradekey import Key
+
+#: Batches per worker the work is cut into, at most (enough to keep every worker busy to
+#: the end and to make a lost worker cost little), and the bounds of a batch's size.
+BATCHES_PER_WORKER = 8
+MAX_BATCH = 50
+#: Seconds to wait for a scheduler given by address.
+CONNECT_TIMEOUT = 20
+
+INSTALL_HINT = "install derivcheck-cli[dask] (pip install 'derivcheck-cli[dask]')"
+
+
+class DaskUnavailable(RuntimeError):
+    """``--executor dask`` without Dask installed, or a scheduler that cannot be reached."""
+
+
+class DaskLost(RuntimeError):
+    """The connection to the scheduler was lost mid-batch."""
+
+
+def batch_size(submissions: int, workers: int) -> int:
+    """Submissions per task: about BATCHES_PER_WORKER batches per worker, between 1 and MAX_BATCH.
+
+    2,000 submissions on 2 workers: batches of 50 (40 tasks); 40 on 2 workers: 3.
+    """
+    return max(1, min(MAX_BATCH, math.ceil(submissions / (max(1, workers) * BATCHES_PER_WORKER))))
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as e:
+        raise DaskUnavailable(f"--executor dask needs Dask's distributed scheduler, which is not installed: {INSTALL_HINT}") from e
+    return distributed
+
+
+# -- the worker side ----------------------------------------------------------------------
+
+#: per Dask worker process: the batch token -> (grading processes kept idle, cache entries)
+_STATE: dict[str, tuple[list[Any], list[tuple[str, bytes]]]] = {}
+_STATE_LOCK = threading.Lock()
+
+
+@contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let this process start grading processes, though Dask runs it as a daemon.
+
+    multiprocessing refuses children to a daemon process because it may be ended
+    without a chance to stop them; :func:`grade_batch` stops or keeps track of every
+    child it starts, and its children die with their parent's pipe.
+    """
+    import multiprocessing.process as mpp
+
+    config = mpp.current_process()._config  # noqa: SLF001 - no public switch exists
+    was = config.get("daemon")
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        if was is not None:
+            config["daemon"] = was
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def grade_chunk(key: Key, chunk: list[tuple[str, str]], options: BatchOptions, token: str) -> tuple[list[SubmissionGrade], BatchStats]:
+    """A task: grade one batch on this worker, in a grading process kept from batch to batch."""
+    from .grade import _mp_context
+
+    if options.workdir and not os.path.isdir(options.workdir):
+        raise FileNotFoundError(f"the folder {options.workdir} does not exist on this Dask worker")
+    missing = [p for _, p in chunk if not os.path.exists(os.path.join(options.workdir or "", p))]
+    if missing:
+        raise FileNotFoundError(f"{missing[0]} cannot be read on this Dask worker")
+    method = "forkserver"
+    ctx = _mp_context(method)
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["derivcheck.grade", "derivcheck.checker", "derivcheck.gradeout", "derivcheck.formats.html"])
+    with _STATE_LOCK:
+        for other in [t for t in _STATE if t != token]:  # another grading run: its processes go
+            for w in _STATE.pop(other)[0]:
+                w.stop()
+        pool, shared = _STATE.setdefault(token, ([], []))
+        mine = [pool.pop()] if pool else []  # one grading process per running task
+    opts = dataclasses.replace(options, jobs=1, start_method=ctx.get_start_method())
+    with _children_allowed():
+        grades, stats = grade_batch(key, [(s, Path(p)) for s, p in chunk], opts, shared=shared, pool=mine)
+    with _STATE_LOCK:
+        pool.extend(mine)
+    return grades, stats
+
+
+# -- the driver ---------------------------------------------------------------------------
+
+
+def _token(key: Key, options: BatchOptions) -> str:
+    """Which grading processes and cache entries a batch may reuse: same key, same options."""
+    blob = pickle.dumps((key, dataclasses.replace(options, render=None, setup=None)), protocol=pickle.HIGHEST_PROTOCOL)
+    names = (getattr(options.render, "__qualname__", ""), getattr(options.setup, "__qualname__", ""))
+    return hashlib.sha256(blob + repr(names).encode()).hexdigest()[:24]
+
+
+def _is_lost(err: BaseException) -> bool:
+    """A lost scheduler connection, as distributed reports it (the names vary by version)."""
+    names = {t.__name__ for t in type(err).__mro__}
+    return bool(names & {"CommClosedError", "CancelledError", "FutureCancelledError", "TimeoutError", "OSError", "StreamClosedError"})
+
+
+def grade_batch_dask(
+    key: Key,
+    submissions: list[tuple[str, Path]],
+    options: BatchOptions,
+    on_done: Callable[[SubmissionGrade], None] | None = None,
+    scheduler: str | None = None,
+    batch: int | None = None,
+    check_only: bool = False,
+    cluster_options: dict[str, Any] | None = None,
+    on_started: Callable[[Any], None] | None = None,
+) -> tuple[list[SubmissionGrade], BatchStats]:
+    """Grade every submission on a Dask cluster; the same results, in the same order, as :func:`grade_batch`.
+
+    ``scheduler``: an address (``tcp://host:8786``); None starts a ``LocalCluster`` of
+    ``options.jobs`` worker processes for the run. ``check_only``: only check that Dask
+    can be imported. ``on_started``: called with the client once work is submitted
+    (tests use it to kill a worker mid-batch).
+    """
+    distributed = _distributed()
+    if check_only:
+        return [], BatchStats()
+    import dask
+
+    started = time.monotonic()
+    stats = BatchStats()
+    if not submissions:
+        return [], stats
+    options = dataclasses.replace(options, workdir=options.workdir or os.getcwd())
+    cluster = None
+    # a batch that stopped two workers is split up (a local cluster's scheduler reads this)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        try:
+            if scheduler is None:
+                jobs = max(1, options.jobs or os.cpu_count() or 1)
+                cluster = distributed.LocalCluster(
+                    n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                    silence_logs=logging.ERROR, **(cluster_options or {}),
+                )
+                client = distributed.Client(cluster)
+            else:
+                client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as e:
+            if cluster is not None:
+                cluster.close()
+            where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+            raise DaskUnavailable(f"cannot connect to {where}: {e}") from e
+        try:
+            return _run(distributed, client, key, submissions, options, on_done, batch, stats, started, scheduler, on_started)
+        finally:
+            _close(client, cluster)
+
+
+def _close(client: Any, cluster: Any) -> None:
+    for thing in (client, cluster):
+        if thing is None:
+            continue
+        try:
+            thing.close(timeout=10) if thing is client else thing.close()
+        except Exception:  # noqa: BLE001 - closing after a lost scheduler may fail; nothing is left to save
+            pass
+
+
+def _run(
+    distributed: Any, client: Any, key: Key, submissions: list[tuple[str, Path]], options: BatchOptions,
+    on_done: Callable[[SubmissionGrade], None] | None, batch: int | None, stats: BatchStats, started: float,
+    scheduler: str | None, on_started: Callable[[Any], None] | None,
+) -> tuple[list[SubmissionGrade], BatchStats]:
+    where = f"the Dask scheduler at {scheduler}" if scheduler else "the local Dask cluster"
+    try:
+        workers = len(client.scheduler_info().get("workers", {})) or max(1, options.jobs or 1)
+        size = batch or batch_size(len(submissions), workers)
+        token = _token(key, options)
+        key_future = client.submit(_identity, key, pure=False)  # the key, sent once
+        todo = [(s, str(p)) for s, p in submissions]
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        pending: dict[Any, tuple[list[tuple[str, str]], bool]] = {}
+        for chunk in chunks:
+            pending[client.submit(grade_chunk, key_future, chunk, options, token, pure=False)] = (chunk, False)
+        queue = distributed.as_completed(list(pending))
+        if on_started is not None:
+            on_started(client)
+    except Exception as e:
+        if _is_lost(e):
+            raise DaskLost(f"lost the connection to {where} ({type(e).__name__}: {e})") from e
+        raise
+    results: dict[str, SubmissionGrade] = {}
+
+    def finish(g: SubmissionGrade) -> None:
+        if g.student in results:  # a retried batch: each submission is graded once
+            return
+        results[g.student] = g
+        if on_done:
+            on_done(g)
+
+    for fut in queue:
+        chunk, single = pending.pop(fut)
+        try:
+            grades, st = fut.result()
+        except distributed.KilledWorker:
+            stats.crashed += 1
+            if single:
+                student, path = chunk[0]
+                finish(failed_submission(student, path, key, f"{path}: grading this submission stopped Dask workers twice "
+                                                              "(killed, or out of memory); graded 0"))
+                continue
+            for sub in chunk:  # which submission was it? each alone
+                f = client.submit(grade_chunk, key_future, [sub], options, token, pure=False)
+                pending[f] = ([sub], True)
+                queue.add(f)
+            continue
+        except FileNotFoundError as e:
+            raise DaskUnavailable(f"the Dask workers cannot read the submissions ({e}): they must see this machine's "
+                                  f"files at the same paths (a shared filesystem; see docs/grading.md)") from e
+        except Exception as e:
+            if _is_lost(e):
+                raise DaskLost(f"lost the connection to {where} ({type(e).__name__}: {e})") from e
+            raise
+        for name in ("cache_hits", "cache_misses", "timed_out", "crashed", "workers_started"):
+            setattr(stats, name, getattr(stats, name) + getattr(st, name))
+        for g in grades:
+            finish(g)
+    if len(results) != len(submissions):  # pragma: no cover - as_completed returned early: the scheduler went away
+        raise DaskLost(f"lost the connection to {where}: {len(results)} of {len(submissions)} submissions came back")
+    stats.seconds = time.monotonic() - started
+    return [results[s] for s, _ in sorted(submissions)], stats
