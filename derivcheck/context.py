@@ -34,6 +34,10 @@ from .parse import (
 )
 
 DEFAULT_SIZES = (2, 3)
+#: Where a symbol declared ``positive integer`` (a bound such as the n of
+#: Sum(k**2, (k, 1, n))) is checked when no proof for every n is found: small
+#: values, and larger ones, since a formula fitted to n = 1, 2, 3 fails further on.
+DEFAULT_BOUND_VALUES = (1, 2, 3, 4, 5, 8, 13)
 
 
 class ContextError(ValueError):
@@ -94,6 +98,11 @@ class Context:
         }
         for size in self.index_size.values():
             self.sizes.setdefault(size, DEFAULT_SIZES)
+        # a positive integer is a size: checked at several values, proved for every value
+        for key, text in scope.symbols.items():
+            base, params = declared_name(key)
+            if not params and " ".join(text.text.split()) == "positive integer":
+                self.sizes.setdefault(base, DEFAULT_BOUND_VALUES)
         indexed = set()
         for key in list(scope.symbols) + list(scope.define):
             base, params = declared_name(key)

@@ -47,6 +47,8 @@ class Domain:
             return any(value == v for v in self.values)
         if self.kind == "integer":
             return bool(value.is_integer)
+        if self.kind in INTEGER_KINDS and not value.is_integer:
+            return False
         lo, hi, lo_open, hi_open = self.bounds()
         above = value > lo if lo_open else value >= lo
         below = value < hi if hi_open else value <= hi
@@ -55,6 +57,8 @@ class Domain:
     def bounds(self) -> tuple[sympy.Expr, sympy.Expr, bool, bool]:
         return {
             "positive": (sympy.Integer(0), oo, True, True),
+            "positive integer": (sympy.Integer(0), oo, True, True),
+            "nonnegative integer": (sympy.Integer(0), oo, False, True),
             "negative": (-oo, sympy.Integer(0), True, True),
             "nonnegative": (sympy.Integer(0), oo, False, True),
             "interval": (self.low, self.high, self.low_open, self.high_open),
@@ -71,6 +75,10 @@ class Domain:
             return out
         if self.kind == "integer":
             return {"integer": True}
+        if self.kind == "positive integer":
+            return {"integer": True, "positive": True}
+        if self.kind == "nonnegative integer":
+            return {"integer": True, "nonnegative": True}
         lo, hi, lo_open, _ = self.bounds()
         if lo.is_finite and (lo > 0 or (lo == 0 and lo_open)):
             return {"positive": True}
@@ -91,7 +99,9 @@ class Domain:
         return draw(Range.of(self), rng, rng.random() < 0.125)
 
 
-_KINDS = ("real", "positive", "negative", "nonnegative", "integer")
+#: Integers with a sign: the bounds of sums such as Sum(k**2, (k, 1, n)).
+INTEGER_KINDS = ("positive integer", "nonnegative integer")
+_KINDS = ("real", "positive", "negative", "nonnegative", "integer", *INTEGER_KINDS)
 _INTERVAL_RE = re.compile(r"\s*([\(\[])\s*([^,]+?)\s*,\s*([^,]+?)\s*([\)\]])\s*\Z")
 _SET_RE = re.compile(r"\s*\{(.*)\}\s*\Z", re.DOTALL)
 
@@ -113,7 +123,7 @@ def _number(text: str) -> sympy.Expr:
 
 def parse_domain(text: str) -> Domain:
     """Read a domain written as in SPEC §2."""
-    t = text.strip()
+    t = " ".join(text.split())
     if t in _KINDS:
         return Domain(t)
     m = _SET_RE.match(t)
@@ -134,7 +144,8 @@ def parse_domain(text: str) -> Domain:
             raise DomainError(f"the interval {t} is empty: its lower bound must be below the upper")
         return Domain("interval", low, high, m.group(1) == "(", m.group(4) == ")")
     raise DomainError(
-        f"unknown domain {t!r}: use real, positive, negative, nonnegative, integer, "
+        f"unknown domain {t!r}: use real, positive, negative, nonnegative, integer, positive integer, "
+        "nonnegative integer, "
         "an interval such as \"(0, 1)\" or a set such as \"{0, 1}\""
     )
 

@@ -233,7 +233,8 @@ class Engine:
                 cex.instantiation = sc.instantiation
             points = sum(s.defined for s in screens)
             return Verdict(
-                INVALID, "not equal to the previous step " + cex.describe(), points, cex, notes, sc.inst, sc.a, sc.b
+                INVALID, "not equal to the previous step " + cex.describe(), points, cex, notes, sc.inst, sc.a, sc.b,
+                general=False if self._size_names(sc.inst) else None,
             )
 
         def timeout() -> Verdict:

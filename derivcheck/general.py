@@ -81,14 +81,6 @@ def prove_general(
         return False
 
 
-def is_indexed_statement(ctx: Context, exprs: Sequence[sympy.Expr], conditions: Sequence[Condition] = ()) -> bool:
-    """Whether the statement depends on a size: only then is "for every size" a claim."""
-    for e in list(exprs) + [c.relation.left - c.relation.right for c in conditions if c.kind == "index"]:
-        if ctx.free_sizes(e):
-            return True
-    return False
-
-
 # -- the symbolic instance --------------------------------------------------------------
 
 
@@ -384,6 +376,10 @@ class _Prover:
             for limit in e.limits:
                 body = self.one_sum(body, limit)
             return body
+        if isinstance(e, Product) and len(e.limits) == 1:
+            closed = self.closed_product(self.sums(e.function), e.limits[0])
+            if closed is not None:
+                return closed
         args = [self.sums(a) for a in e.args]
         return e.func(*args) if args != list(e.args) else e
 
@@ -448,6 +444,19 @@ class _Prover:
         if (hi - lo + 1).is_nonnegative:
             return closed
         return sympy.Piecewise((closed, hi >= lo), (0, True))
+
+    def closed_product(self, body: sympy.Expr, limit: tuple) -> sympy.Expr | None:
+        """A product of a formula in its variable only, over a range surely not reversed."""
+        var, lo, hi = limit
+        if body.has(Indexed, Sum, Product, KroneckerDelta, Derivative, sympy.Piecewise) or not (hi - lo + 1).is_nonnegative:
+            return None
+        try:
+            closed = Product(body, limit).doit()
+        except Exception:  # noqa: BLE001 - no closed form is only no proof
+            return None
+        if closed.has(Product) or var in closed.free_symbols:
+            return None
+        return closed
 
     # atoms ---------------------------------------------------------------------------
     def atoms(self, e: sympy.Expr) -> tuple[sympy.Expr, dict[str, Domain | _NoAssumptions]]:
@@ -526,6 +535,9 @@ def _replace_outermost(e: sympy.Basic, atom: Callable[[sympy.Expr], Symbol]) -> 
     """Every sum or product not inside another one replaced by its atom (inner ones stay in it)."""
     if isinstance(e, (Sum, Product)):
         return atom(e)
+    if isinstance(e, (Derivative, sympy.Subs, sympy.Integral)) and e.has(Sum, Product):
+        # an unevaluated derivative of a sum would see its atom as a constant, and say 0
+        raise GiveUp
     if not e.args:
         return e
     args = [_replace_outermost(a, atom) for a in e.args]

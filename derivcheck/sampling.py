@@ -76,7 +76,7 @@ class Range:
         if domain.kind == "integer":
             return Range(integer=True)
         lo, hi, lo_open, hi_open = domain.bounds()
-        return Range(False, lo, hi, lo_open, hi_open)
+        return Range(domain.kind.endswith("integer"), lo, hi, lo_open, hi_open)
 
     @cached_property
     def fractions(self) -> tuple[Fraction | None, Fraction | None, bool]:
