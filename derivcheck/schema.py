@@ -70,7 +70,8 @@ def _defs() -> dict[str, Any]:
         },
         "symbols": {
             "description": "Name (or indexed name such as z[k]) -> domain: real, positive, negative, nonnegative, "
-            "integer, an interval \"(a, b]\" or a finite set \"{0, 1}\". Undeclared names are real.",
+            "integer, positive integer (a size such as the n of Sum(k, (k, 1, n))), nonnegative integer, "
+            "an interval \"(a, b]\" or a finite set \"{0, 1}\". Undeclared names are real.",
             "type": ["object", "null"],
             "propertyNames": {"pattern": DECLARED_NAME},
             "additionalProperties": {"type": scalar},
