@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Callable, TypeVar
 
 from . import limits
-from .functions import CONSTANTS, FUNCTIONS, RESERVED_FUNCTION_NAMES, SPECIAL_FORMS
 from .model import Chain, Derivation, FunctionDecl, Scope, Size, Step, Text
 from .yamltree import LoadError, Map, Scalar, Seq, Value, kind_name, read_yaml
 
@@ -241,6 +240,14 @@ def function_clashes(scope: Scope) -> list[LoadError]:
     for key in scope.sizes:
         taken.setdefault(key, "a size")
     for name, decl in scope.functions.items():
+        # the built-in names come with SymPy: imported only when a file declares functions
+        from .functions import (
+            CONSTANTS,
+            FUNCTIONS,
+            RESERVED_FUNCTION_NAMES,
+            SPECIAL_FORMS,
+        )
+
         if name in FUNCTIONS or name in SPECIAL_FORMS or name in RESERVED_FUNCTION_NAMES:
             why = "a built-in function" if name in FUNCTIONS else "part of the expression language"
             problems.append(LoadError(f"function {name!r} clashes with {why} {name!r}: choose another name", decl.line))
