@@ -16,6 +16,7 @@ from sympy import Symbol
 from .budget import Budget, Timeout
 from .context import Context
 from .domains import Domain
+from .exparg import generalized
 from .numeric import prepare
 
 
@@ -164,6 +165,7 @@ _ATTEMPTS: tuple[Callable[[sympy.Expr], sympy.Expr], ...] = (
     lambda e: sympy.expand(e),
     lambda e: sympy.cancel(sympy.together(e)),
     _by_branches,
+    generalized,  # exp/sinh/cosh/tanh of a compound argument (an MLP's pre-activation)
     lambda e: sympy.simplify(e),
     lambda e: sympy.simplify(sympy.expand(e.rewrite(sympy.exp))),
 )
