@@ -441,9 +441,20 @@ class _Prover:
             return None
         if closed.has(Sum) or var in closed.free_symbols:
             return None
+        closed = self.outside_domains(closed)
         if (hi - lo + 1).is_nonnegative:
             return closed
         return sympy.Piecewise((closed, hi >= lo), (0, True))
+
+    def outside_domains(self, e: sympy.Expr) -> sympy.Expr:
+        """``Eq(x, 1)`` is false when 1 is outside x's declared domain (SymPy's geometric sum asks)."""
+        false = {}
+        for eq in e.atoms(sympy.Eq):
+            for a, b in ((eq.lhs, eq.rhs), (eq.rhs, eq.lhs)):
+                if isinstance(a, Symbol) and b.is_number and a.name in self.ctx.domains:
+                    if not self.ctx.domain_of(a).contains(b):
+                        false[eq] = sympy.false
+        return e.xreplace(false) if false else e
 
     def closed_product(self, body: sympy.Expr, limit: tuple) -> sympy.Expr | None:
         """A product of a formula in its variable only, over a range surely not reversed."""
