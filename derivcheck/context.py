@@ -616,7 +616,8 @@ class Resolver:
             closed = None
         if closed is None or closed.has(Sum, Product) or dummy in closed.free_symbols:
             raise ContextError(
-                f"no closed form found for {e} with a symbolic bound: declare its bound a positive integer (n: positive integer) to have it checked at several values, or use a declared size"
+                f"no closed form found for {e} with a symbolic bound: declare its bound a positive integer "
+                "(n: positive integer) to have it checked at several values, or use a declared size"
             )
         empty = sympy.Integer(0) if isinstance(e, Sum) else sympy.Integer(1)
         return sympy.Piecewise((closed, hi >= lo), (empty, True))
