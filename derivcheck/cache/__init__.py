@@ -59,7 +59,9 @@ def reusable(result: FileResult, limits_fired: bool = False) -> bool:
     """Whether a fresh result may be stored: never when this machine's load may have made it what it is.
 
     Never stored: a timeout anywhere (a step, the claim), a file whose status is
-    ``unknown`` (a timeout, or coverage neither shown nor refuted in its time).
+    ``unknown`` (a timeout, or coverage neither shown nor refuted in its time;
+    coverage left undecided beside an ``invalid`` or ``error`` that decides the
+    file is stored as it is).
     When a time limit fired anywhere during the check (``limits_fired``), only a
     ``valid`` or ``invalid`` file is stored: a time limit can leave a step
     ``tested`` that an idle machine would prove, or a diagnosis unsaid, but it
@@ -71,8 +73,6 @@ def reusable(result: FileResult, limits_fired: bool = False) -> bool:
     if result.status == UNKNOWN:
         return False
     if result.claim is not None and result.claim.status == TIMEOUT:
-        return False
-    if result.coverage is not None and not result.coverage.decided:
         return False
     if any(s.status == TIMEOUT for c in result.chains for s in c.steps):
         return False

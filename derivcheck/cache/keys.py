@@ -89,11 +89,15 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@lru_cache(maxsize=1)
-def package_digest() -> str:
-    """A hash of every file of the installed package (its sources, templates and data), by path and content."""
+@lru_cache(maxsize=4)
+def package_digest(package: Path = _PACKAGE) -> str:
+    """A hash of every file of the installed package (its sources, templates and data), by path and content.
+
+    Content, not modification times: a checkout, a copy or ``touch`` keeps the entries;
+    any edit, a new file or a removed one drops them all.
+    """
     h = hashlib.sha256()
-    for folder, dirs, files in os.walk(_PACKAGE):
+    for folder, dirs, files in os.walk(package):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
         for name in sorted(files):
             if name.endswith((".pyc", ".pyo")):
@@ -103,7 +107,7 @@ def package_digest() -> str:
                 data = path.read_bytes()
             except OSError:
                 data = b"<unreadable>"
-            h.update(path.relative_to(_PACKAGE).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            h.update(path.relative_to(package).as_posix().encode("utf-8", "surrogateescape") + b"\0")
             h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
 
