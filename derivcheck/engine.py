@@ -256,7 +256,7 @@ class Engine:
                     a, b, filters = self.sides(left, right, conditions, inst)
                     pairs.append((a, b))  # proofs keep declared functions abstract
                     # sampled once per instantiation of the declared functions (once without any)
-                    for m, (ca, cb, cf, how) in enumerate(instantiate_sides(a, b, filters, self.seed)):
+                    for m, (ca, cb, cf, how) in enumerate(instantiate_sides(a, b, filters, self.seed, n)):
                         rng = random.Random(f"{self.seed}|{label}|{n}" + (f"|{m}" if m else ""))
                         sc = self.screen(ca, cb, cf, rng, inst, texts, budget, n)
                         sc.instantiation = how
