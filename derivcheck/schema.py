@@ -107,6 +107,26 @@ def _defs() -> dict[str, Any]:
             "propertyNames": {"pattern": DECLARED_NAME},
             "additionalProperties": {"type": scalar},
         },
+        "functions": {
+            "description": "Unknown smooth functions: a list of names (each of one argument), or name -> number "
+            "of arguments. Called as f(x); derivatives written f'(x), D(f)(x), D(h, 1)(x, y).",
+            "anyOf": [
+                {"type": "null"},
+                {"type": "string", "pattern": PADDED_NAME},
+                {"type": "array", "maxItems": 16, "uniqueItems": True, "items": {"type": "string", "pattern": PADDED_NAME}},
+                {
+                    "type": "object",
+                    "maxProperties": 16,
+                    "propertyNames": {"pattern": PADDED_NAME},
+                    "additionalProperties": {
+                        "anyOf": [
+                            {"type": "integer", "minimum": 1, "maximum": 4},
+                            {"type": "string", "pattern": r"^\s*0?[1-4]\s*$"},
+                        ]
+                    },
+                },
+            ],
+        },
         "step": {
             "description": "An expression, or a mapping with exactly one of 'expr' or 'latex', "
             "and optionally 'why' and 'given'.",
@@ -160,6 +180,7 @@ def _scope_properties() -> dict[str, Any]:
         "sizes": {"$ref": "#/$defs/sizes"},
         "define": {"$ref": "#/$defs/define"},
         "given": {"$ref": "#/$defs/given"},
+        "functions": {"$ref": "#/$defs/functions"},
     }
 
 
