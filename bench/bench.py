@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Benchmark ``derivcheck verify`` against a naive checker, and time start-up.
+"""Benchmark derivcheck: every target of the performance issue, or the per-file corpus comparison.
 
-    python bench/bench.py            # 3 repeats per file
-    python bench/bench.py --quick    # 1 repeat, for a quick look
-    python bench/bench.py --only softmax --repeats 5
+    python bench/bench.py                  # every target with met / missed (<= 3 minutes)
+    python bench/bench.py --quick          # the same at smaller sizes (<= 1 minute)
+    python bench/bench.py --setup-mathverify   # make the Math-Verify venv first
+    python bench/bench.py --corpus         # the per-file comparison below (3 repeats per file)
+    python bench/bench.py --corpus --quick --only softmax
+
+The targets are measured by ``bench/targets.py`` (see its docstring).  The corpus
+comparison (``--corpus``):
 
 For every derivation file of ``derivations/``, ``examples/`` (recursively) and
 ``/work/shared/examples/`` (when it exists; ``expected.yaml`` excluded), and for a
@@ -143,6 +148,81 @@ def inprocess(path: str, which: str) -> float:
         baseline(path)
     return time.perf_counter() - start
 
+
+
+#: A first file checked before any timing, so lazy imports and first-call costs are not counted.
+WARM_UP = "symbols: {x: positive}\nsteps:\n  - (x**2 - 1)/(x - 1) + sin(x)**2 + cos(x)**2\n  - x + 2\n  - x + 3\n"
+
+
+class _Capped(Exception):
+    pass
+
+
+def compute_many(which: str, cap: float, out: str, files: list[str]) -> None:
+    """Compute seconds per file in this one process, after the imports and a warm-up file.
+
+    SymPy's cache is cleared before each file, so no file profits from the one before.
+    A baseline file still running after ``cap`` seconds is stopped and counts as ``cap``.
+    For derivcheck, the seconds spent in interval arithmetic (``IntervalProgram.evaluate``:
+    screening and certification) are summed too.
+    """
+    import signal
+
+    sys.setrecursionlimit(10_000)
+    from sympy.core.cache import clear_cache
+
+    import derivcheck.certify as certify
+    from derivcheck.api import verify_file
+
+    spent = [0.0, 0]
+    original = certify.IntervalProgram.evaluate
+
+    def timed_evaluate(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if spent[1]:
+            return original(self, *args, **kwargs)
+        spent[1] += 1
+        start = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - start
+            spent[1] -= 1
+
+    certify.IntervalProgram.evaluate = timed_evaluate  # type: ignore[method-assign]
+
+    def stop(*_):  # type: ignore[no-untyped-def]
+        raise _Capped
+
+    warm = Path(tempfile.mkdtemp()) / "warm_up.yaml"
+    warm.write_text(WARM_UP)
+    (verify_file if which == "derivcheck" else baseline)(str(warm))
+    results = {}
+    for f in files:
+        clear_cache()
+        spent[0] = 0.0
+        capped = False
+        start = time.perf_counter()
+        if which == "derivcheck":
+            r = verify_file(f)
+            counts: dict[str, int] = {}
+            for chain in r.chains:
+                for step in chain.steps[1:]:
+                    counts[step.status] = counts.get(step.status, 0) + 1
+            status = f"{r.status}:" + "/".join(f"{v}{k[0]}" for k, v in sorted(counts.items()))
+        else:
+            old = signal.signal(signal.SIGALRM, stop)
+            signal.setitimer(signal.ITIMER_REAL, cap)
+            try:
+                c = baseline(f)
+                status = "/".join(f"{v}{k[0]}" for k, v in c.items() if v)
+            except _Capped:
+                capped, status = True, f">{cap:g} s"
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old)
+        seconds = cap if capped else time.perf_counter() - start
+        results[Path(f).name] = {"seconds": seconds, "capped": capped, "status": status, "interval_s": spent[0]}
+    Path(out).write_text(json.dumps(results))
 
 # -- generated derivations -----------------------------------------------------------------
 
@@ -344,7 +424,20 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--json", default=None, help="also write the raw timings to this file")
     ap.add_argument("--baseline", metavar="FILE", help=argparse.SUPPRESS)
     ap.add_argument("--inprocess", nargs=2, metavar=("WHICH", "FILE"), help=argparse.SUPPRESS)
+    ap.add_argument("--compute", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", action="store_true", help="the per-file comparison with the baseline instead of the targets")
+    ap.add_argument("--targets", default=None, help="only these targets, comma-separated numbers (default: all)")
+    ap.add_argument("--save", default=None, help="write the targets' measurements as JSON to this file")
+    ap.add_argument("--setup-mathverify", action="store_true", help="create the Math-Verify venv the benchmark uses, then exit")
     args = ap.parse_args(argv)
+    if args.compute:
+        which, cap, out, *files = args.compute
+        compute_many(which, float(cap), out, files)
+        return 0
+    if args.setup_mathverify:
+        import targets
+
+        return 0 if targets.setup_mathverify() else 1
     if args.baseline:
         print(json.dumps(baseline(args.baseline)))
         return 0
@@ -358,6 +451,11 @@ def main(argv: list[str]) -> int:
         cmd = ["derivcheck"]
     else:
         cmd = [sys.executable, "-m", "derivcheck"]
+    if not args.corpus:
+        import targets
+
+        only = {int(n) for n in args.targets.split(",")} if args.targets else None
+        return targets.run_targets(cmd, args.quick, Path(args.save) if args.save else None, only)
     repeats = args.repeats or (1 if args.quick else 3)
     work = Path(tempfile.mkdtemp(prefix="derivcheck-bench-"))
     files = corpus() + generated(work)

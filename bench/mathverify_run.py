@@ -1,0 +1,38 @@
+"""Run Math-Verify over pairs, in one process (run with the benchmark venv's Python).
+
+    /work/bench-venv/bin/python bench/mathverify_run.py PAIRS.json
+
+PAIRS.json is a list of [latex_a, latex_b]; each side is wrapped in $...$ and read
+with ``parse(..., extraction_config=[LatexExtractionConfig()])`` (Math-Verify's
+plain-expression reader only extracts numbers), then ``verify(a, b)`` with its
+defaults.  Prints one JSON document: the verdicts (true/false), whether each side
+parsed, and the seconds for the import and for the pairs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+def main(path: str) -> int:
+    start = time.perf_counter()
+    from math_verify import LatexExtractionConfig, parse, verify
+
+    imported = time.perf_counter()
+    pairs = json.loads(open(path).read())
+    config = [LatexExtractionConfig()]
+    verdicts, parsed = [], []
+    for a, b in pairs:
+        pa = parse(f"${a}$", extraction_config=config)
+        pb = parse(f"${b}$", extraction_config=config)
+        parsed.append(bool(pa) and bool(pb))
+        verdicts.append(bool(verify(pa, pb)))
+    done = time.perf_counter()
+    print(json.dumps({"verdicts": verdicts, "parsed": parsed, "import_s": imported - start, "pairs_s": done - imported}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
