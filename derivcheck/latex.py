@@ -36,7 +36,7 @@ import sympy
 from sympy import Indexed, Integer, Symbol
 
 from . import limits
-from .functions import BIG_NUMBER_FUNCTIONS, FUNCTIONS, SPECIAL_FORMS
+from .functions import BIG_NUMBER_FUNCTIONS, FUNCTIONS, SPECIAL_FORMS, abstract_function
 from .parse import (
     ExpressionError,
     Names,
@@ -542,6 +542,8 @@ class _Parser:
             return sympy.exp(self.exponent(sup, sup_end, sup_tok))
         elif head.kind == "cmd" and sub is None and name in FUNCTIONS and self.is_char("("):
             value = self.call(name, head)
+        elif sup is None and self.names.arity_of(name) is not None and (self.is_char("(") or self.is_char("'")):
+            value = self.abstract_call(name, head)
         else:
             value = self.name_value(name)
         if sup is not None:
@@ -837,6 +839,34 @@ class _Parser:
         if base is not None:
             args.append(base)
         return self.apply(name, args, tok)
+
+    def abstract_call(self, name: str, tok: Token) -> sympy.Expr:
+        """``f(g(x))``, ``f'(x)``, ``f''(x)``: a function declared under ``functions``."""
+        primes = 0
+        while self.is_char("'"):
+            self.next()
+            primes += 1
+        if not self.is_char("("):
+            written = name + "'" * primes
+            raise self.fail(f"{written} must be applied to its argument, as {written}(x)", tok)
+        opener = self.next()
+        args: list[sympy.Expr] = []
+        with self.nested(opener):
+            was, self.in_abs = self.in_abs, False
+            args.append(self.expression())
+            while self.is_char(","):
+                self.next()
+                args.append(self.expression())
+            self.in_abs = was
+        self.expect_char(")", opener)
+        arity = self.names.arity_of(name) or 1
+        if len(args) != arity:
+            raise self.fail(f"{name} is declared with {arity} argument(s), called with {len(args)}, in {self.here(tok)}", tok)
+        if primes and arity != 1:
+            raise self.fail(f"{name} has {arity} arguments: a prime does not say which one, in {self.here(tok)}", tok)
+        if primes > limits.MAX_DERIVATIVE_ORDER:
+            raise self.fail(f"derivative of order more than {limits.MAX_DERIVATIVE_ORDER}, in {self.here(tok)}", tok)
+        return abstract_function(name, arity, (1,) * primes)(*args)
 
     def apply(self, name: str, args: list[sympy.Expr], tok: Token) -> sympy.Expr:
         spec = FUNCTIONS[name]

@@ -352,3 +352,18 @@ def test_instantiation_picks_a_different_function_per_seed() -> None:
     rng_seeds = random.Random(1).sample(range(10_000), 3)
     texts = {instantiation({"f": 1}, s, 0).describe() for s in rng_seeds}
     assert len(texts) == 3
+
+
+def test_latex_steps_call_declared_functions() -> None:
+    # chain rule, as in PROVED; then g(f(x)), which is not that derivative: with f = u**2,
+    # g = u + 1 at x = 1, f'(g(1))*g'(1) = 2*2*1 = 4 against g(f(1)) = 2
+    src = r"""
+        functions: [f, g]
+        steps:
+          - latex: '\frac{d}{dx} f(g(x))'
+          - latex: "f'(g(x)) \\cdot g'(x)"
+          - expr: g(f(x))*1
+    """
+    result = check(src)
+    assert statuses(result) == [["start", "proved", "invalid"]]
+    assert "with f(u) = " in (_steps(result)[2].message or "")
