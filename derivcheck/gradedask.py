@@ -37,6 +37,7 @@ import os
 import pickle
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -50,6 +51,10 @@ BATCHES_PER_WORKER = 8
 MAX_BATCH = 50
 #: Seconds to wait for a scheduler given by address.
 CONNECT_TIMEOUT = 20
+
+#: Task names (a batch; a submission of a batch that stopped workers, alone), for the dashboard.
+BATCH_TASK = "derivcheck-batch"
+SINGLE_TASK = "derivcheck-alone"
 
 INSTALL_HINT = "install derivcheck-cli[dask] (pip install 'derivcheck-cli[dask]')"
 
@@ -224,12 +229,14 @@ def _run(
         workers = len(client.scheduler_info().get("workers", {})) or max(1, options.jobs or 1)
         size = batch or batch_size(len(submissions), workers)
         token = _token(key, options)
-        key_future = client.submit(_identity, key, pure=False)  # the key, sent once
+        run = uuid.uuid4().hex[:8]
+        key_future = client.submit(_identity, key, key=f"derivcheck-key-{run}")  # the key, sent once
         todo = [(s, str(p)) for s, p in submissions]
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
         pending: dict[Any, tuple[list[tuple[str, str]], bool]] = {}
-        for chunk in chunks:
-            pending[client.submit(grade_chunk, key_future, chunk, options, token, pure=False)] = (chunk, False)
+        for i, chunk in enumerate(chunks):
+            f = client.submit(grade_chunk, key_future, chunk, options, token, key=f"{BATCH_TASK}-{run}-{i}")
+            pending[f] = (chunk, False)
         queue = distributed.as_completed(list(pending))
         if on_started is not None:
             on_started(client)
@@ -257,8 +264,8 @@ def _run(
                 finish(failed_submission(student, path, key, f"{path}: grading this submission stopped Dask workers twice "
                                                               "(killed, or out of memory); graded 0"))
                 continue
-            for sub in chunk:  # which submission was it? each alone
-                f = client.submit(grade_chunk, key_future, [sub], options, token, pure=False)
+            for j, sub in enumerate(chunk):  # which submission was it? each alone
+                f = client.submit(grade_chunk, key_future, [sub], options, token, key=f"{SINGLE_TASK}-{run}-{fut.key}-{j}")
                 pending[f] = ([sub], True)
                 queue.add(f)
             continue

@@ -54,7 +54,7 @@ def render_feedback_files(key: Key, g: SubmissionGrade, html: bool = True) -> di
     Without jinja2 only the Markdown page: the writer then says why the HTML is missing.
     """
     g = g if safe_id(g.student) == g.student else dataclasses.replace(g, student=safe_id(g.student))
-    files = {f"{g.student}.md": feedback_md(key, g)}
+    files = {f"{g.student}.md": feedback_md(key, g), JSON_PART: student_json_text(g)}
     if html:
         try:
             from .formats.html import render_feedback
@@ -71,6 +71,8 @@ class FeedbackWriter:
         self.key, self.out, self.html = key, out, html
         self.remarks: list[str] = []
         self.written: set[str] = set()
+        #: each student's grades.json entry (see :func:`student_json_text`), by student id
+        self.json_parts: dict[str, str] = {}
         (out / "feedback").mkdir(parents=True, exist_ok=True)
 
     def __call__(self, g: SubmissionGrade) -> None:
@@ -84,9 +86,13 @@ class FeedbackWriter:
                 import jinja2  # noqa: F401
             except ImportError as e:
                 self.remarks.append(_missing_html(e))
+        student = safe_id(g.student)
+        part = files.pop(JSON_PART, None)
+        if part is not None:
+            self.json_parts[student] = part
         for name, text in files.items():
             write_atomic(self.out / "feedback" / name, text)
-        self.written.add(safe_id(g.student))
+        self.written.add(student)
 
 
 def write_outputs(
@@ -123,7 +129,7 @@ def write_outputs(
         else:
             write_atomic(out / "report.html", render_report(key, grades, mistakes_by_kind(common_mistakes(grades))))
     # the grades last: a grades.csv on disk means the whole batch's outputs are there
-    write_atomic(out / "grades.json", json.dumps(grades_json(key, grades), indent=2, ensure_ascii=False, default=str) + "\n")
+    write_atomic(out / "grades.json", grades_json_text(key, grades, feedback.json_parts))
     write_csv(key, grades, out / "grades.csv")
     return remarks
 
@@ -198,6 +204,46 @@ def question_json(q: QuestionGrade) -> dict[str, Any]:
     }
 
 
+def student_json(g: SubmissionGrade) -> dict[str, Any]:
+    """One student's entry of grades.json."""
+    return {
+        "student": g.student,
+        "path": g.path,
+        "total": json_number(g.total),
+        "status": submission_status(g),
+        "reason": g.error,
+        "error": g.error,
+        "warnings": g.warnings,
+        "questions": {qid: question_json(q) for qid, q in g.questions.items()},
+    }
+
+
+#: where a worker's rendering keeps the student's grades.json entry (never a file name: a NUL)
+JSON_PART = "\x00grades.json"
+_STUDENTS = "\x00students\x00"
+
+
+def student_json_text(g: SubmissionGrade) -> str:
+    """A student's grades.json entry as text, indented as it sits in the whole file (two levels deep).
+
+    JSON strings hold no raw newline, so indenting every line is exact: grades.json
+    assembled from these parts is the same bytes as the whole document dumped at once.
+    """
+    return json.dumps(student_json(g), indent=2, ensure_ascii=False, default=str).replace("\n", "\n    ")
+
+
+def grades_json_text(key: Key, grades: list[SubmissionGrade], parts: dict[str, str] | None = None) -> str:
+    """grades.json as text: the students' entries from ``parts`` (rendered by the workers) where given."""
+    parts = parts or {}
+    doc = grades_json(key, [])
+    doc["students"] = _STUDENTS
+    head = json.dumps(doc, indent=2, ensure_ascii=False, default=str)
+    ordered = sorted(grades, key=lambda g: g.student)
+    body = ",\n    ".join(parts.get(g.student) or student_json_text(g) for g in ordered)
+    students = "[\n    " + body + "\n  ]" if ordered else "[]"
+    return head.replace(json.dumps(_STUDENTS), students, 1) + "\n"
+
+
 def grades_json(key: Key, grades: list[SubmissionGrade], stats: BatchStats | None = None) -> dict[str, Any]:
     """grades.json; ``stats`` (this run's times and cache hits) only when asked for: they differ from run to run."""
     doc = {
@@ -209,19 +255,7 @@ def grades_json(key: Key, grades: list[SubmissionGrade], stats: BatchStats | Non
              "deductions": {k: json_number(v) for k, v in q.deductions.items()}}
             for q in key.questions.values()
         ],
-        "students": [
-            {
-                "student": g.student,
-                "path": g.path,
-                "total": json_number(g.total),
-                "status": submission_status(g),
-                "reason": g.error,
-                "error": g.error,
-                "warnings": g.warnings,
-                "questions": {qid: question_json(q) for qid, q in g.questions.items()},
-            }
-            for g in sorted(grades, key=lambda g: g.student)
-        ],
+        "students": [student_json(g) for g in sorted(grades, key=lambda g: g.student)],
     }
     if stats is not None:
         doc["stats"] = {
