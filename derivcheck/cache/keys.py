@@ -94,20 +94,23 @@ def package_digest(package: Path = _PACKAGE) -> str:
     """A hash of every file of the installed package (its sources, templates and data), by path and content.
 
     Content, not modification times: a checkout, a copy or ``touch`` keeps the entries;
-    any edit, a new file or a removed one drops them all.
+    any edit, a new file or a removed one drops them all.  (Plain ``os`` calls: this
+    runs on every cached run, and pathlib would double its cost.)
     """
     h = hashlib.sha256()
-    for folder, dirs, files in os.walk(package):
+    top = os.fspath(package)
+    for folder, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+        rel = os.path.relpath(folder, top).replace(os.sep, "/")
         for name in sorted(files):
             if name.endswith((".pyc", ".pyo")):
                 continue
-            path = Path(folder) / name
             try:
-                data = path.read_bytes()
+                with open(os.path.join(folder, name), "rb") as f:
+                    data = f.read()
             except OSError:
                 data = b"<unreadable>"
-            h.update(path.relative_to(package).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+            h.update(f"{rel}/{name}".encode("utf-8", "surrogateescape") + b"\0")
             h.update(hashlib.sha256(data).digest())
     return h.hexdigest()
 
@@ -115,21 +118,39 @@ def package_digest(package: Path = _PACKAGE) -> str:
 _VERSION_RE = re.compile(rb"""^__version__\s*(?::\s*str\s*)?=\s*["']([^"']+)["']""", re.MULTILINE)
 
 
-def _dependency(name: str, version_file: str) -> str:
-    """A dependency's version, read from its files without importing it."""
+def _package_folder(name: str) -> Path | None:
+    """Where the package ``name`` would be imported from, without importing it.
+
+    A plain folder on ``sys.path`` is found with a few ``stat`` calls; anything else
+    (a zip, a custom finder) through :func:`importlib.util.find_spec`, which lists
+    whole folders and costs more.
+    """
+    for entry in sys.path:
+        candidate = os.path.join(entry or ".", name, "__init__.py")
+        if os.path.isfile(candidate):
+            return Path(candidate).parent
+        if os.path.isfile(os.path.join(entry or ".", f"{name}.py")):
+            break  # a module of that name comes first: let the import system say what it is
     try:
         spec = find_spec(name)
     except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not os.path.isfile(spec.origin):
+        return None
+    return Path(spec.origin).parent
+
+
+def _dependency(name: str, version_file: str) -> str:
+    """A dependency's version, read from its files without importing it."""
+    folder = _package_folder(name)
+    if folder is None:
         return "absent"
-    if spec is None or not spec.origin:
-        return "absent" if spec is None else "present"
-    folder = Path(spec.origin).parent
-    for candidate in (folder / version_file, Path(spec.origin)):
+    for candidate in (folder / version_file, folder / "__init__.py"):
         data = read_bytes(candidate) or b""
         m = _VERSION_RE.search(data)
         if m:
             return m.group(1).decode("ascii", "replace")
-    return "sha256:" + digest(read_bytes(Path(spec.origin)) or b"")
+    return "sha256:" + digest(read_bytes(folder / "__init__.py") or b"")
 
 
 @lru_cache(maxsize=1)

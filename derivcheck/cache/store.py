@@ -31,9 +31,7 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 import stat
-import tempfile
 from pathlib import Path
 
 from .keys import FORMAT
@@ -68,6 +66,9 @@ def load_secret(path: Path | None = None) -> bytes:
     existing = _read_regular(path, 4096)
     if existing is not None and len(existing) >= SECRET_BYTES:
         return existing
+    import secrets
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".secret-", dir=path.parent)
@@ -117,6 +118,8 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
 
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and :func:`os.replace`."""
+    import tempfile  # only a run that writes needs it
+
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
