@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-import pairs as P  # noqa: E402
+import pairs as P
 
 PAIRS = P.load()
 
@@ -32,7 +32,7 @@ def _bounds(domain: str) -> tuple[Fraction | None, Fraction | None]:
     if domain in ("real", "integer"):
         return None, None
     lo, hi = domain.strip("[]()").split(",")
-    parse = lambda s: None if "oo" in s else Fraction(s.strip())  # noqa: E731
+    parse = lambda s: None if "oo" in s else Fraction(s.strip())
     return parse(lo), parse(hi)
 
 
@@ -90,7 +90,6 @@ def _witnesses(pair: P.Pair):  # type: ignore[no-untyped-def]
         point = {}
         for j, name in enumerate(names):
             point[name] = Fraction(CANDIDATES[(i // len(CANDIDATES) ** (j % 2) + j) % len(CANDIDATES)])
-        lo, hi = _bounds(pair.symbols[name]) if names else (None, None)
         if all(_inside(pair.symbols[n], v) for n, v in point.items()):
             yield point
 

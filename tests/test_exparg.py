@@ -11,8 +11,8 @@ from __future__ import annotations
 import mpmath
 import pytest
 import sympy
-
 from conftest import check, statuses
+
 from derivcheck.exparg import generalized, split_core
 
 w1, w2, x1, x2, b, y = sympy.symbols("w1 w2 x1 x2 b y", real=True)

@@ -58,7 +58,7 @@ def load(path: Path = PAIRS_FILE) -> list[Pair]:
     for item in raw:
         for key in ("a", "b"):
             if not isinstance(item[key], str):
-                raise ValueError(f"pair {item['id']}: quote {key} (YAML read it as {item[key]!r})")
+                raise TypeError(f"pair {item['id']}: quote {key} (YAML read it as {item[key]!r})")
         symbols = {str(k): str(v) for k, v in (item.get("symbols") or {}).items()}
         names = _names(item["a"]) | _names(item["b"])
         for n in sorted(names):
@@ -125,7 +125,7 @@ def _paren(s: str) -> str:
     return r"\left(" + s + r"\right)"
 
 
-def _tex(n: ast.AST) -> str:  # noqa: C901 - one case per node type
+def _tex(n: ast.AST) -> str:
     if isinstance(n, ast.Constant):
         return str(n.value)
     if isinstance(n, ast.Name):
