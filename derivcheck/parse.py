@@ -523,6 +523,8 @@ class _Builder:
         base = node.value.id
         if base in CONSTANTS:
             raise self.fail(f"{base} is a constant and cannot be indexed", node)
+        if names.arity_of(base) is not None and not names.is_index(base):
+            raise self.fail(f"{base} is a declared function: call it, as {base}(x), rather than index it", node)
         idx_node = node.slice
         parts = list(idx_node.elts) if isinstance(idx_node, ast.Tuple) else [idx_node]
         if not parts or any(isinstance(p, ast.Slice) for p in parts):
