@@ -20,7 +20,7 @@ certified, or nothing decided in time, is ``timeout``.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import mpmath
@@ -224,7 +224,7 @@ class Engine:
         """Compare two parsed expressions under conditions, within the time budget."""
         budget = budget or Budget(self.timeout)
         screens: list[Screen] = []
-        pairs: list[tuple[sympy.Expr, sympy.Expr]] = []
+        pairs: list[tuple[sympy.Expr, sympy.Expr, list]] = []
         notes: list[Note] = []
         texts = [c.text for c in conditions if c.kind == "filter"]
 
@@ -254,7 +254,7 @@ class Engine:
                     )
                 for n, inst in enumerate(instances):
                     a, b, filters = self.sides(left, right, conditions, inst)
-                    pairs.append((a, b))  # proofs keep declared functions abstract
+                    pairs.append((a, b, filters))  # proofs keep declared functions abstract
                     # sampled once per instantiation of the declared functions (once without any)
                     for m, (ca, cb, cf, how) in enumerate(instantiate_sides(a, b, filters, self.seed, n)):
                         rng = random.Random(f"{self.seed}|{label}|{n}" + (f"|{m}" if m else ""))
@@ -292,8 +292,8 @@ class Engine:
             try:
                 with budget.enforce(PROOF_SHARE):
                     order = list(range(len(_ATTEMPTS)))
-                    for a, b in pairs:
-                        if not prove_equal(a, b, self.ctx, budget, order):
+                    for a, b, filters in pairs:
+                        if not prove_equal(a, b, self.ctx, budget, order, domain_of=self.narrowed(filters)):
                             break
                     else:
                         return Verdict(
@@ -338,6 +338,43 @@ class Engine:
             TESTED, f"equal at {agreed} sampled points{sizes}; no symbolic proof found", agreed, notes=notes,
             general=False if sizes else None,
         )
+
+    def narrowed(self, filters: list[tuple[str, sympy.Expr, sympy.Expr]]) -> Callable[[Symbol], Domain]:
+        """Domains narrowed by the conditions in force, so that a proof may use them.
+
+        ``given: x > 0`` makes x positive for the proof of that transition (the
+        step claims equality only there): ``Abs(x) = x`` is then proved, not tested.
+        Only a plain symbol against a number counts; other conditions leave the
+        domains as declared, which proves more than needed and is still sound.
+        """
+        bounds: dict[Symbol, list[tuple[str, sympy.Expr]]] = {}
+        for op, left, right in filters:
+            if op not in ("<", "<=", ">", ">="):
+                continue
+            if isinstance(right, Symbol) and left.is_number:
+                left, right, op = right, left, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+            if isinstance(left, Symbol) and right.is_number and right.is_extended_real:
+                bounds.setdefault(left, []).append((op, right))
+        if not bounds:
+            return self.ctx.domain_of
+        ctx = self.ctx
+
+        def domain_of(leaf: Symbol) -> Domain:
+            base = ctx.domain_of(leaf)
+            found = bounds.get(leaf) or next((b for s, b in bounds.items() if s.name == leaf.name), None)
+            if not found or base.kind not in ("real", "positive", "negative", "nonnegative", "interval"):
+                return base
+            lo, hi, lo_open, hi_open = base.bounds()
+            for op, value in found:
+                if op in (">", ">=") and (value > lo or (value == lo and op == ">")):
+                    lo, lo_open = value, op == ">"
+                elif op in ("<", "<=") and (value < hi or (value == hi and op == "<")):
+                    hi, hi_open = value, op == "<"
+            if not lo < hi:
+                return base  # an empty region is reported elsewhere; never prove from it
+            return Domain("interval", lo, hi, lo_open, hi_open)
+
+        return domain_of
 
     def _size_names(self, inst: dict[Symbol, sympy.Integer]) -> list[str]:
         return [sym.name for sym in inst if sym.name in self.ctx.sizes]

@@ -194,3 +194,30 @@ def test_engine_compare_directly() -> None:
 def test_no_false_counterexample_from_cancellation() -> None:
     r = check("steps:\n  - exp(40*x**2) + 1 - exp(40*x**2)\n  - 1\n")
     assert r.chains[0].steps[1].status in ("proved", "tested")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # |x| = x for x > 0
+        "steps:\n  - Abs(x)\n  - expr: x\n    given: x > 0\n",
+        # sqrt(x^2) = |x| = -x for x < -2
+        "given: x < -2\nsteps:\n  - sqrt(x**2)\n  - -x\n",
+        # log(x^2) = 2 log|x| = 2 log x for x > 0
+        "steps:\n  - log(x**2)\n  - expr: 2*log(x)\n    given: x > 0\n",
+        # x in (-1, 1) and x >= 1/2: sqrt(x^2) = x
+        'symbols:\n  x: "(-1, 1)"\nsteps:\n  - sqrt(x**2)\n  - expr: x\n    given: x >= 1/2\n',
+    ],
+)
+def test_a_given_inequality_is_used_by_the_proof(text: str) -> None:
+    r = check(text)
+    assert statuses(r)[0][1] == "proved", r
+
+
+def test_a_given_inequality_never_proves_beyond_its_region() -> None:
+    # |x - 1| = x - 1 needs x >= 1; given x > 0 leaves x = 1/2 where 1/2 != -1/2
+    r = check("steps:\n  - Abs(x - 1)\n  - expr: x - 1\n    given: x > 0\n")
+    assert statuses(r)[0][1] == "invalid"
+    # sqrt(x^2) = x given x > -1: x = -1/2 gives 1/2 != -1/2
+    r = check("steps:\n  - sqrt(x**2)\n  - expr: x\n    given: x > -1\n")
+    assert statuses(r)[0][1] == "invalid"
