@@ -160,7 +160,6 @@ def verify_derivation(
 ) -> FileResult:
     """Check a loaded derivation: verdicts, claim, coverage and diagnoses."""
     from .checker import DerivationChecker
-    from .diagnose import diagnose_chain
 
     started = time.monotonic()
     result = FileResult(display_path or deriv.path, title=deriv.title, expect=deriv.expect)
@@ -169,7 +168,10 @@ def verify_derivation(
         checker = DerivationChecker(deriv, ctx, seed=seed, timeout=timeout)
         checker.run(result)
         for ci, chain in enumerate(result.chains):
-            diagnose_chain(checker, ci, chain)
+            if any(s.status == INVALID for s in chain.steps):  # the rules run on invalid steps only
+                from .diagnose import diagnose_chain
+
+                diagnose_chain(checker, ci, chain)
     result.status = file_status(result)
     result.seconds = time.monotonic() - started
     return result

@@ -9,7 +9,6 @@ bad values are errors with ``file:line``, like a derivation file's.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import math
 import re
@@ -18,11 +17,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import limits
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 FORMATS = ("text", "json", "github", "sarif", "auto", "concise", "html")
 KEYS = ("timeout", "seed", "exclude", "format", "sizes", "cache", "cache-dir")
@@ -102,6 +96,11 @@ def load_config(explicit: Path | None = None, start: Path | None = None) -> Conf
     path = explicit if explicit is not None else find_pyproject(start)
     if path is None:
         return Config()
+    try:  # Python 3.11+; imported here: most runs find no configuration to read
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
     text = _read(path)
     try:
         doc = tomllib.loads(text)
@@ -130,6 +129,8 @@ def parse_table(table: dict[str, Any], path: Path, text: str = "", header: str |
     for key, value in table.items():
         cfg.lines[key] = _line_of(text, header, key) or 0
         if key not in KEYS:
+            import difflib
+
             hint = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
             fail(key, f"unknown key {key!r} in [tool.derivcheck]" + (f"; did you mean {hint[0]!r}?" if hint else "")
                  + f" (allowed: {', '.join(KEYS)})")
