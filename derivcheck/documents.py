@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from . import limits
 from .api import verify_derivation
 from .loader import load_text, read_text
-from .markdown import ChainDraft, document_drafts, import_document
 from .model import Chain, Derivation, Scope, Step, Text
 from .results import ERROR, FileError, FileResult
 from .yamltree import LoadError, Map, read_yaml
@@ -78,6 +77,9 @@ def drafts_to_chains(drafts: list[ChainDraft]) -> list[Chain]:
 
 def document_derivation(text: str, path: str, context: ContextFile | None, claim: bool = False) -> Derivation:
     """A derivation of every chain in a document, over the context's names."""
+    # the LaTeX reader (SymPy with it) only for documents, not for YAML files
+    from .markdown import document_drafts
+
     chains = drafts_to_chains(document_drafts(text))
     if not chains:
         raise LoadError("no derivation found: no display-math block holds a chain of two steps or more", 1)
@@ -105,6 +107,8 @@ def import_to_yaml(path: str | Path, context_path: str | None = None, question: 
     With a context, the draft carries the context's names (symbols, indices, sizes,
     define, given, and a question's claim) so that it verifies on its own.
     """
+    from .markdown import import_document
+
     draft = import_document(read_text(path), str(path), context_path)
     if context_path is None:
         return draft
@@ -202,7 +206,7 @@ def _latex():  # type: ignore[no-untyped-def]
 def read_markdown_submission(path: Path, key: "Key") -> "Submission":
     """A submission written in Markdown/LaTeX: one section per question (``## q1``)."""
     from .gradekey import Answer, Submission
-    from .markdown import sections
+    from .markdown import document_drafts, sections
 
     shown = str(path)
     sub = Submission(path.stem, shown)
@@ -244,3 +248,4 @@ def register_markdown_reader() -> None:
 
 if TYPE_CHECKING:  # pragma: no cover
     from .gradekey import Key, Submission
+    from .markdown import ChainDraft
