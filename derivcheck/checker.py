@@ -290,7 +290,9 @@ class DerivationChecker:
         if v.status == INVALID and cex is not None:
             point = ", ".join(f"{k} = {x}" for k, x in cex.values.items())
             names = ("the claim's left side", "the first step") if what == "start" else ("the last step", "the claim's right side")
-            return INVALID, f"at {point}: {names[0]} = {cex.left:.6g}, {names[1]} = {cex.right:.6g}"
+            instantiation = getattr(cex, "instantiation", "")  # declared functions made concrete
+            with_functions = f"with {instantiation}: " if instantiation else ""
+            return INVALID, f"{with_functions}at {point}: {names[0]} = {cex.left:.6g}, {names[1]} = {cex.right:.6g}"
         return v.status, v.message
 
     def coverage(

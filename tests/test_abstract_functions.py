@@ -368,3 +368,20 @@ def test_latex_steps_call_declared_functions() -> None:
     result = check(src)
     assert statuses(result) == [["start", "proved", "invalid"]]
     assert "with f(u) = " in (_steps(result)[2].message or "")
+
+
+@pytest.mark.parametrize("seed", (0, 3))
+def test_a_claim_refuted_names_the_instantiation(seed: int) -> None:
+    # d/dw g(w*x) = x*g'(w*x) by the chain rule; the chain ends at g'(w*x), which differs from it
+    # wherever x != 1 and g'(w*x) != 0: g = u**2 at w = 1, x = 2 gives 2*2*2 = 8 against 4
+    _differ_60(lambda x: x * 2 * (1 * x), lambda x: 2 * (1 * x), "2")
+    src = """
+        functions: [g]
+        claim: Derivative(g(w*x), w) = x*g'(w*x)
+        steps:
+          - Derivative(g(w*x), w)
+          - g'(w*x)
+    """
+    result = check(src, seed=seed)
+    assert result.claim is not None and result.claim.status == "invalid"
+    assert "right side: with g(u) = " in result.claim.message
