@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import mpmath
 import sympy
@@ -262,7 +262,8 @@ class Engine:
                         sc.instantiation = how
                         screens.append(sc)
                         if sc.note and not notes:
-                            notes.append(sc.note)
+                            note = sc.note  # a point of the instantiation, not of generic functions
+                            notes.append(replace(note, message=f"with {how}: {note.message}") if how else note)
                         if sc.cex is not None:
                             return invalid(sc, sc.cex)
         except Timeout:

@@ -385,3 +385,13 @@ def test_a_claim_refuted_names_the_instantiation(seed: int) -> None:
     result = check(src, seed=seed)
     assert result.claim is not None and result.claim.status == "invalid"
     assert "right side: with g(u) = " in result.claim.message
+
+
+def test_a_domain_change_note_names_the_instantiation() -> None:
+    # (f**2 - f)/(f - 1) = f wherever f(x) != 1 (factor f*(f - 1)); the left side is undefined
+    # where f(x) = 1, which is a point of the instantiation, so the note must say which one
+    src = "functions: [f]\nsteps:\n  - (f(x)**2 - f(x))/(f(x) - 1)\n  - f(x)\n"
+    step = _steps(check(src))[1]
+    assert step.status == "proved"
+    for note in step.notes:
+        assert note.message.startswith("with f(u) = ")
