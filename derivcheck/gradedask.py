@@ -272,10 +272,13 @@ def _run(
         except FileNotFoundError as e:
             raise DaskUnavailable(f"the Dask workers cannot read the submissions ({e}): they must see this machine's "
                                   f"files at the same paths (a shared filesystem; see docs/grading.md)") from e
+        except ImportError as e:  # the task could not be unpickled: derivcheck missing on the worker
+            raise DaskUnavailable(f"the Dask workers cannot run derivcheck's grading ({type(e).__name__}: {e}): "
+                                  "install the same derivcheck-cli version on every worker") from e
         except Exception as e:
             if _is_lost(e):
                 raise DaskLost(f"lost the connection to {where} ({type(e).__name__}: {e})") from e
-            raise
+            raise DaskUnavailable(f"a grading batch failed on a Dask worker ({type(e).__name__}: {e})") from e
         for name in ("cache_hits", "cache_misses", "timed_out", "crashed", "workers_started"):
             setattr(stats, name, getattr(stats, name) + getattr(st, name))
         for g in grades:

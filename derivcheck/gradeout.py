@@ -91,7 +91,8 @@ class FeedbackWriter:
         if part is not None:
             self.json_parts[student] = part
         for name, text in files.items():
-            write_atomic(self.out / "feedback" / name, text)
+            if name in (f"{student}.md", f"{student}.html"):  # never a path from elsewhere (a worker is another machine)
+                write_atomic(self.out / "feedback" / name, text)
         self.written.add(student)
 
 
@@ -524,7 +525,7 @@ def run_grade(
         def run_batch(on_done: Any) -> Any:
             return grade_batch_dask(key, subs, options, on_done, scheduler=scheduler)
     else:
-        DaskLost = None  # type: ignore[assignment]  # noqa: N806
+        DaskLost = DaskUnavailable = None  # type: ignore[assignment,misc]  # noqa: N806
 
         def run_batch(on_done: Any) -> Any:
             return grade_batch(key, subs, options, on_done)
@@ -543,10 +544,11 @@ def run_grade(
         err(f"{out}: cannot write the outputs: {e.strerror or e}")
         return 2
     except Exception as e:
-        if DaskLost is None or not isinstance(e, DaskLost):
+        if DaskLost is None or not isinstance(e, (DaskLost, DaskUnavailable)):
             raise
-        err(f"{e}; {written[0]} of {len(subs)} submission(s) were graded and their feedback pages written "
-            f"(complete files) to {out / 'feedback'}; grades.csv and the other outputs were not written: run the command again")
+        done = (f"{written[0]} of {len(subs)} submission(s) were graded and their feedback pages written "
+                f"(complete files) to {out / 'feedback'}; " if written[0] else "")
+        err(f"{e}; {done}grades.csv and the other outputs were not written: run the command again")
         return 2
     try:
         remarks = write_outputs(key, grades, out, stats, gradescope=gradescope, feedback=writer)

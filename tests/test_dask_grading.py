@@ -270,3 +270,24 @@ def test_lost_scheduler_is_a_clear_error_and_leaves_complete_files(pair: Pair, t
     for name in written:
         if name.endswith(".md"):
             assert (out / "feedback" / name).read_text(encoding="utf-8") == by_name[name]
+
+
+def test_a_worker_that_cannot_see_the_files_says_so(tmp_path: Path) -> None:
+    from derivcheck.gradedask import grade_chunk
+
+    key = load_key(SMALL / "key.yaml")
+    with pytest.raises(FileNotFoundError, match="cannot be read on this Dask worker"):
+        grade_chunk(key, [("ghost", "ghost.yaml")], G.BatchOptions(workdir=str(tmp_path)), "token")
+    with pytest.raises(FileNotFoundError, match="does not exist on this Dask worker"):
+        grade_chunk(key, [("ghost", "ghost.yaml")], G.BatchOptions(workdir=str(tmp_path / "nowhere")), "token")
+
+
+@needs_dask
+@pytest.mark.slow
+def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    proc = grade_cli(str(SMALL / "key.yaml"), str(SMALL / "submissions"), "--out", str(tmp_path / "o"), "--executor", "dask",
+                     "--scheduler", f"tcp://127.0.0.1:{port}")
+    assert proc.returncode == 2
+    assert f"cannot connect to the Dask scheduler at tcp://127.0.0.1:{port}" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "o" / "grades.csv").exists()
