@@ -61,7 +61,7 @@ def differ_at(left: str, right: str, **point: str) -> bool:
     with mpmath.workdps(60):
         env = {name: mpmath.mpf(mpmath.fraction(*map(int, v.split("/"))) if "/" in v else v) for name, v in point.items()}
         env.update(exp=mpmath.exp, log=mpmath.log)
-        a, b = (eval(e, {"__builtins__": {}}, env) for e in (left, right))  # noqa: S307 - our own constant strings
+        a, b = (eval(e, {"__builtins__": {}}, env) for e in (left, right))
         return abs(a - b) > mpmath.mpf(10) ** -50 * max(1, abs(a), abs(b))
 
 
@@ -196,7 +196,7 @@ PROBE = textwrap.dedent(
 
 
 def probe(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[list[str], int, str]:
-    proc = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False)
     line = [x for x in proc.stderr.splitlines() if x.startswith("HEAVY=")]
     assert line, proc.stderr
     heavy, code = line[-1][len("HEAVY="):].split(" CODE=")
@@ -320,7 +320,7 @@ def test_an_entry_from_another_build_of_derivcheck_is_not_used(cache_env: Path, 
     (cache_env / "d.yaml").write_text(SQUARE_WRONG)
     assert run("verify", "d.yaml", cwd=cache_env)[0] == 1
     calls: list[Path] = []
-    import derivcheck.batch as batch
+    from derivcheck import batch
 
     real = batch.verify_one
     monkeypatch.setattr(batch, "verify_one", lambda path, *a, **k: calls.append(path) or real(path, *a, **k))
@@ -336,7 +336,7 @@ def test_an_entry_from_another_build_of_derivcheck_is_not_used(cache_env: Path, 
 def test_a_file_changed_while_it_is_checked_is_not_stored(cache_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     f = cache_env / "d.yaml"
     f.write_text(SQUARE_WRONG)
-    import derivcheck.batch as batch
+    from derivcheck import batch
 
     real = batch.verify_one
 
@@ -391,7 +391,7 @@ def test_what_depends_on_the_machine_is_never_stored() -> None:
 
 
 def test_a_timeout_is_checked_again_on_every_run(cache_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import derivcheck.batch as batch
+    from derivcheck import batch
 
     calls: list[Path] = []
     monkeypatch.setattr(batch, "verify_one", lambda path, shown, *a, **k: calls.append(path) or file_with("unknown", ["timeout"]))
@@ -402,7 +402,7 @@ def test_a_timeout_is_checked_again_on_every_run(cache_env: Path, monkeypatch: p
 
 
 def test_an_error_while_a_time_limit_fired_is_not_stored(cache_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import derivcheck.batch as batch
+    from derivcheck import batch
     from derivcheck.budget import Timeout
 
     def slow_read(path: Path, shown: str, *a: object, **k: object) -> FileResult:
@@ -418,7 +418,7 @@ def test_an_error_while_a_time_limit_fired_is_not_stored(cache_env: Path, monkey
 
 
 def test_a_memory_failure_is_not_stored(cache_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import derivcheck.api as api
+    from derivcheck import api
 
     def no_memory(*a: object, **k: object) -> object:
         raise MemoryError()
@@ -505,8 +505,10 @@ def test_a_truncated_entry_is_ignored_and_rewritten(cache_env: Path) -> None:
         b'{"class": "FileResult", "fields": {"path": "d.yaml"}}',
         b'{"class": "Popen", "fields": {}}',
         b'{"dict": {"path": "d.yaml", "status": "valid"}}',
-        b'{"class": "FileResult", "fields": {"path": "d.yaml", "title": null, "status": "valid", "error": null, "claim": null, '
-        b'"coverage": null, "chains": "not a list", "seconds": 0.0, "expect": null}}',
+        (
+            b'{"class": "FileResult", "fields": {"path": "d.yaml", "title": null, "status": "valid", "error": null, "claim": null, '
+            b'"coverage": null, "chains": "not a list", "seconds": 0.0, "expect": null}}'
+        ),
         b"[]",
         b'"valid"',
         b"NaN",
@@ -560,7 +562,7 @@ def test_the_folder_is_tagged_and_ignored_by_git(cache_env: Path) -> None:
     assert "*" in (root / ".gitignore").read_text().splitlines()
     if shutil.which("git"):
         subprocess.run(["git", "init", "-q", str(cache_env)], check=True)
-        listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=cache_env, capture_output=True, text=True).stdout
+        listed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=cache_env, capture_output=True, text=True, check=True).stdout
         assert ".derivcheck_cache" not in listed and "d.yaml" in listed
 
 

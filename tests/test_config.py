@@ -141,3 +141,45 @@ def test_a_file_s_own_sizes_win_over_the_configuration(tmp_path: Path) -> None:
     cfg = tmp_path / "wide.toml"
     cfg.write_text("sizes = [2, 3, 4]\n")
     assert invoke(["verify", "--config", str(cfg), str(target)]).exit_code == 0
+
+
+# -- the result cache's settings ----------------------------------------------------------------
+
+
+def test_cache_settings_are_read_and_relative_to_the_file(tmp_path: Path) -> None:
+    path = pyproject(tmp_path, 'cache = false\ncache-dir = "build/derivcheck"\n')
+    config = load_config(path)
+    assert config.cache is False
+    assert config.cache_dir == tmp_path / "build" / "derivcheck"
+    assert load_config(pyproject(tmp_path, "seed = 1\n")).cache is None  # not set: the cache is on
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('cache = "no"\n', "cache must be true or false"),
+        ("cache = 0\n", "cache must be true or false"),
+        ("cache-dir = 3\n", "cache-dir must be a folder name"),
+        ('cache-dir = ""\n', "cache-dir must be a folder name"),
+        ('cache_dir = "x"\n', "did you mean 'cache-dir'"),
+    ],
+)
+def test_bad_cache_settings_are_errors_with_their_line(tmp_path: Path, body: str, message: str) -> None:
+    path = pyproject(tmp_path, "seed = 1\n" + body)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert message in str(err.value) and f"{path}:6:" in str(err.value)  # [project], name, blank, header, seed, then the key
+
+
+def test_cache_off_in_the_configuration_leaves_no_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DERIVCHECK_NO_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "d.yaml").write_text(VALID)
+    monkeypatch.chdir(tmp_path)
+    pyproject(tmp_path, "cache = false\n")
+    assert invoke(["verify", "d.yaml"]).exit_code == 0
+    assert not (tmp_path / ".derivcheck_cache").exists()
+    pyproject(tmp_path, "cache = true\n")
+    assert invoke(["verify", "d.yaml"]).exit_code == 0
+    assert (tmp_path / ".derivcheck_cache" / "CACHEDIR.TAG").is_file()
+    assert invoke(["verify", "--isolated", "--no-cache", "d.yaml"]).exit_code == 0
