@@ -395,3 +395,13 @@ def test_a_domain_change_note_names_the_instantiation() -> None:
     assert step.status == "proved"
     for note in step.notes:
         assert note.message.startswith("with f(u) = ")
+
+
+def test_the_same_deep_composition_is_proved_without_sampling() -> None:
+    # a step written again (times 1) is the same expression: proved whatever f is; its
+    # instantiations (a cubic of a cubic ... 8 deep) would be costly to sample
+    deep = "x"
+    for _ in range(8):
+        deep = f"f({deep})"
+    src = f"functions: [f]\nsteps:\n  - Derivative({deep}, x)\n  - Derivative({deep}, x)*1\n"
+    assert statuses(check(src)) == [["start", "proved"]]
