@@ -161,7 +161,9 @@ def _open_cache(
         return ResultCache.open(cache_dir(flag_dir, config.cache_dir), options, context_path, warn=warn)
     except CacheUnavailable as err:
         warn(f"the result cache is off: {err}")
-        return None
+    except (OSError, ValueError) as err:  # a path the system refuses outright (a NUL byte, too long)
+        warn(f"the result cache is off: {err}")
+    return None
 
 
 def _say_left_out(found: Any) -> None:

@@ -764,3 +764,42 @@ def test_opening_a_store_that_is_unusable_says_why(tmp_path: Path) -> None:
     with pytest.raises(CacheUnavailable, match="not a folder"):
         Store.open(tmp_path / "f")
     assert cache_mod.cache_dir(None, None) == Path(".derivcheck_cache")
+
+
+def _open_worker(root: str) -> str:
+    try:
+        Store.open(Path(root))
+        return "ok"
+    except CacheUnavailable as err:
+        return str(err)
+
+
+def test_processes_making_the_folder_at_once_all_get_it(cache_env: Path) -> None:
+    """pre-commit's first run: several processes find no folder and make it together."""
+    ctx = multiprocessing.get_context("fork")
+    for round_ in range(5):
+        root = cache_env / f"fresh{round_}"
+        with ctx.Pool(4) as pool:
+            assert pool.map(_open_worker, [str(root)] * 8) == ["ok"] * 8
+        assert sorted(p.name for p in root.iterdir()) == [".gitignore", "CACHEDIR.TAG", f"v{keys.FORMAT}"]
+
+
+def test_a_link_in_place_of_the_entries_folder_is_refused(cache_env: Path) -> None:
+    """A repository ships .derivcheck_cache with v1 linked to a folder of the reader's: nothing is written there."""
+    elsewhere = cache_env / "elsewhere"
+    elsewhere.mkdir()
+    root = cache_env / ".derivcheck_cache"
+    root.mkdir()
+    (root / "CACHEDIR.TAG").write_text(TAG_SIGNATURE + "\n")
+    os.symlink(elsewhere, root / f"v{keys.FORMAT}")
+    err = hostile(cache_env)
+    assert "cache is off" in err and "not a plain folder" in err
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_no_home_folder_turns_the_cache_off(cache_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/not/allowed")
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: (_ for _ in ()).throw(RuntimeError("no home"))))
+    err = hostile(cache_env)
+    assert "cache is off" in err and "home folder" in err
+    assert not (cache_env / "relative").exists()

@@ -136,13 +136,13 @@ class ResultCache:
         if data is None:
             return Lookup(path, shown, None)
         key = entry_key(shown, data, self.options)
-        payload = self.store.read(self._name(path), key)
         result = None
-        if payload is not None:
-            try:
+        try:
+            payload = self.store.read(self._name(path), key)
+            if payload is not None:
                 result = codec.loads(payload)
-            except codec.CorruptEntry:
-                result = None
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss, whatever is wrong with it
+            result = None
             if result is not None and result.path != shown:
                 result = None
         if result is None:
@@ -162,7 +162,7 @@ class ResultCache:
             return False
         try:
             payload = codec.dumps(result)
-        except codec.Unserializable:
+        except (codec.Unserializable, ValueError, RecursionError):
             return False
         try:
             self.store.write(self._name(found.path), found.key, payload)

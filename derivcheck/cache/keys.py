@@ -70,7 +70,7 @@ def read_bytes(path: Path, limit: int = MAX_HASHED_BYTES) -> bytes | None:
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    except (OSError, ValueError):
         return None
     try:
         info = os.fstat(fd)

@@ -54,9 +54,18 @@ class CacheUnavailable(Exception):
 
 
 def secret_path() -> Path:
-    """Where this user's cache secret lives: outside every project's cache folder."""
+    """Where this user's cache secret lives: outside every project's cache folder.
+
+    :class:`CacheUnavailable` when there is no home folder to keep it in (never a
+    relative path, which would put the secret inside whatever folder is current).
+    """
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    try:
+        root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
+    except (RuntimeError, KeyError, OSError):
+        root = Path("~")
+    if not root.is_absolute():
+        raise CacheUnavailable("no home folder to keep the cache's secret in (set XDG_CACHE_HOME to an absolute path)")
     return root / "derivcheck" / "secret"
 
 
@@ -101,7 +110,7 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
-    except OSError:
+    except (OSError, ValueError):
         return None
     try:
         info = os.fstat(fd)
@@ -133,6 +142,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def _ours(name: str) -> bool:
+    """A name the cache itself puts in its folder (a process making it at the same time may be halfway)."""
+    return name in (".gitignore", "CACHEDIR.TAG", f"v{FORMAT}") or (name.startswith(".tmp-") and name.endswith(".part"))
+
+
 class Store:
     """One cache folder: entries by name, each checked against its key and this machine's secret."""
 
@@ -157,12 +171,15 @@ class Store:
                 root.mkdir(parents=True, exist_ok=True)
             tag = root / "CACHEDIR.TAG"
             if not tag.is_file():
-                if any(p.name not in (".gitignore", f"v{FORMAT}") for p in root.iterdir()):
+                if not all(_ours(p.name) for p in root.iterdir()):  # never write into someone else's folder
                     raise CacheUnavailable(f"{root} is a folder that is not a derivcheck cache (no CACHEDIR.TAG); choose another with --cache-dir")
                 _write_atomic(tag, TAG_TEXT.encode("ascii"))
             if not (root / ".gitignore").exists():
                 _write_atomic(root / ".gitignore", b"# Automatically created by derivcheck.\n*\n")
-            (root / f"v{FORMAT}").mkdir(exist_ok=True)
+            entries = root / f"v{FORMAT}"
+            entries.mkdir(exist_ok=True)
+            if entries.is_symlink() or not entries.is_dir():  # a link planted to send entries elsewhere
+                raise CacheUnavailable(f"{entries} is not a plain folder")
         except OSError as err:
             raise CacheUnavailable(f"cannot write the cache folder {root}: {err.strerror or err}") from None
         return cls(root, secret if secret is not None else load_secret())
