@@ -132,10 +132,25 @@ def verify(
 
         click.echo(render_concise(results, quiet=quiet))
     else:
-        from .report import render_text
-
-        render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
+        _print_text(results, quiet)
     sys.exit(EXIT_OK if exit_zero else exit_status([outcome(r) for r in results]))
+
+
+def _print_text(results: list, quiet: bool) -> None:  # type: ignore[type-arg]
+    """The text report: into a pipe or a file without importing Rich (the same bytes), else with Rich."""
+    from .formats.plaintext import NeedsRich, plain_console
+    from .report import render_text
+
+    console = plain_console(sys.stdout)  # where Rich would write
+    if console is not None:
+        try:
+            render_text(results, quiet=quiet, console=console)
+        except NeedsRich:
+            pass
+        else:
+            console.flush()
+            return
+    render_text(results, quiet=quiet, color=False if os.environ.get("NO_COLOR") else None)
 
 
 def _open_cache(

@@ -6,7 +6,7 @@ Each format is a function from results to output; the CLI only picks one.
 from __future__ import annotations
 
 import json
-from typing import IO, Callable
+from typing import IO, Any, Callable
 
 from .codes import code_of
 from .formats.locate import column
@@ -145,19 +145,21 @@ _ORDER = [VALID, INVALID, UNKNOWN, ERROR]
 
 
 def render_text(
-    results: list[FileResult], file: IO[str] | None = None, quiet: bool = False, color: bool | None = None, width: int | None = None
+    results: list[FileResult], file: IO[str] | None = None, quiet: bool = False, color: bool | None = None, width: int | None = None,
+    console: Any = None,
 ) -> None:
     """Print the annotated report with Rich (colour only on a terminal, never with NO_COLOR).
 
     On a terminal (or with ``width``) long lines wrap at word boundaries with a
     hanging indent; into a pipe or a file every item stays on one line, for grep.
     """
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.text import Text
+    if console is None:  # else a stand-in such as formats.plaintext.PlainConsole (into a pipe, without Rich)
+        from rich.console import Console
 
-    console = Console(file=file, highlight=False, soft_wrap=True, no_color=(color is False) or None, emoji=False, width=width)
-    console.soft_wrap = not (width or console.is_terminal)
+        console = Console(file=file, highlight=False, soft_wrap=True, no_color=(color is False) or None, emoji=False, width=width)
+        console.soft_wrap = not (width or console.is_terminal)
+    Text = _text_class(console)
+    escape = getattr(console, "escape", None) or _rich_escape()
 
     def status_text(status: str) -> Text:
         symbol, style = STYLES.get(status, ("?", ""))
@@ -227,6 +229,22 @@ def render_text(
     console.print(Text(summary_line(results), style="bold"))
 
 
+def _text_class(console: object) -> Any:
+    """The Text class of ``console``: its own (a stand-in's), else Rich's."""
+    own = getattr(console, "Text", None)
+    if own is not None:
+        return own
+    from rich.text import Text
+
+    return Text
+
+
+def _rich_escape() -> Callable[[str], str]:
+    from rich.markup import escape
+
+    return escape
+
+
 def hang(console: object, text: object, indent: int) -> None:
     """Print ``text``; when the console wraps, continuation lines start at column ``indent``.
 
@@ -234,8 +252,7 @@ def hang(console: object, text: object, indent: int) -> None:
     boundaries beside it (a word longer than the line is folded), so nothing
     breaks mid-word and the message stays readable under its own start.
     """
-    from rich.text import Text
-
+    Text = _text_class(console)
     if console.soft_wrap or indent > console.width // 2:  # type: ignore[attr-defined]
         console.print(text)  # type: ignore[attr-defined]
         return
@@ -246,7 +263,7 @@ def hang(console: object, text: object, indent: int) -> None:
 
 
 def _print_details(console: object, s: StepResult, escape: Callable[[str], str]) -> None:
-    from rich.text import Text
+    Text = _text_class(console)
 
     pad = " " * 17
     if s.status == START:

@@ -53,7 +53,7 @@ def test_exit_statuses(files: Path) -> None:
 
 
 def test_json_report_shape(files: Path) -> None:
-    code, out = run("verify", "--format", "json", str(files))
+    _code, out = run("verify", "--format", "json", str(files))
     doc = json.loads(out)
     assert doc["version"] == 1
     assert [Path(f["path"]).name for f in doc["files"]] == ["broken.yaml", "invalid.yml", "valid.yaml"]
@@ -78,7 +78,7 @@ def test_file_error_in_json(tmp_path: Path) -> None:
 
 
 def test_github_format(files: Path) -> None:
-    code, out = run("verify", "--format", "github", str(files))
+    _code, out = run("verify", "--format", "github", str(files))
     lines = [l for l in out.splitlines() if l.startswith("::")]
     assert any(l.startswith("::error file=") and ",line=3,col=5::" in l and "invalid" in l for l in lines)
     assert len(lines) == 2
@@ -90,21 +90,21 @@ def test_github_escaping() -> None:
 
 
 def test_text_report(files: Path) -> None:
-    code, out = run("verify", str(files / "invalid.yml"))
+    _code, out = run("verify", str(files / "invalid.yml"))
     assert "✗ invalid" in out and "counterexample" in out and "line 3" in out
     assert "1 file checked: 1 invalid" in out
     assert "\x1b[" not in out  # no colour into a pipe
 
 
 def test_quiet_prints_only_problems(files: Path) -> None:
-    code, out = run("verify", "--quiet", str(files / "valid.yaml"), str(files / "invalid.yml"))
+    _code, out = run("verify", "--quiet", str(files / "valid.yaml"), str(files / "invalid.yml"))
     assert "valid.yaml" not in out.replace("invalid.yml", "")
     assert "invalid.yml" in out
 
 
 def test_no_color_env(files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    code, out = run("verify", str(files / "valid.yaml"))
+    _code, out = run("verify", str(files / "valid.yaml"))
     assert "\x1b[" not in out and "✓ valid" in out
 
 
@@ -326,3 +326,71 @@ def test_unmet_expectation_is_a_finding_at_the_expect_line() -> None:
 def test_quiet_hides_files_whose_expectation_is_met() -> None:
     code, out = run("verify", "--quiet", str(DATA / "sign_error.yaml"), str(DATA / "expect_wrong.yaml"))
     assert code == 1 and "sign_error.yaml" not in out.split("derivcheck:")[0] and "expect_wrong.yaml" in out
+
+
+# -- the text report into a pipe, without Rich ----------------------------------------------------
+
+
+def _rich_and_plain(results: list, quiet: bool) -> tuple[str, str | None]:
+    from derivcheck.formats.plaintext import NeedsRich, PlainConsole
+    from derivcheck.report import render_text
+
+    rich_out = io.StringIO()
+    render_text(results, file=rich_out, quiet=quiet, color=False)
+    plain_out = io.StringIO()
+    console = PlainConsole(plain_out)
+    try:
+        render_text(results, quiet=quiet, console=console)
+    except NeedsRich:
+        return rich_out.getvalue(), None
+    console.flush()
+    return rich_out.getvalue(), plain_out.getvalue()
+
+
+def test_the_plain_text_report_is_riches_byte_for_byte() -> None:
+    """Every shipped example and test file, quiet or not: the same bytes with and without Rich."""
+    from derivcheck.batch import collect, verify_files
+    from derivcheck.cli import display_path
+
+    paths = [ROOT / "examples" / "mistakes", ROOT / "tests" / "data" / "cli", ROOT / "tests" / "data" / "cache"]
+    paths += [ROOT / "tests" / "data" / "hostile" / n for n in ("invalid_utf8.yaml", "nul_byte.yaml", "homoglyph.yaml", "latex_injection.yaml")]
+    results = verify_files(collect(paths).files, display_path, timeout=30.0)
+    for quiet in (False, True):
+        rich_text, plain = _rich_and_plain(results, quiet)
+        assert plain is not None and plain == rich_text
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["tab\there", "bell\x07", "form\x0cfeed", "carriage\rreturn", "escape \x1b[31m red", "nul\x00", "c1 \x85",
+     "lone \udcff surrogate", "wide 漢字 " * 30, "emoji 😀 :smile: [bold]markup[/bold]", "rtl \u202e text", "x" * 500, "nl\ninside"],
+)
+def test_odd_characters_give_riches_output_or_go_to_rich(odd: str) -> None:
+    from derivcheck.results import ChainResult, FileError, FileResult, Note, StepResult
+
+    steps = [StepResult(1, 2, odd, "start"), StepResult(2, 3, odd, "invalid", message=odd, why=odd, diagnoses=[Note("sign-error", odd, odd)])]
+    results = [
+        FileResult(odd + ".yaml", title=odd, status="invalid", chains=[ChainResult([odd], steps, title=odd)]),
+        FileResult("e.yaml", status="error", error=FileError(odd, 3)),
+    ]
+    for quiet in (False, True):
+        rich_text, plain = _rich_and_plain(results, quiet)
+        assert plain is None or plain == rich_text
+
+
+def test_a_piped_text_report_imports_no_rich_and_matches(tmp_path: Path) -> None:
+    (tmp_path / "d.yaml").write_text(INVALID)
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    env["DERIVCHECK_NO_CACHE"] = "1"
+    probe = "import sys\nfrom derivcheck.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\nprint('RICH' if 'rich' in sys.modules else 'NORICH', file=sys.stderr)\n"
+    proc = subprocess.run([sys.executable, "-c", probe, "verify", "d.yaml"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert proc.stderr.strip().endswith("NORICH")
+    from derivcheck.api import verify_file
+    from derivcheck.report import render_text
+
+    expected = io.StringIO()
+    render_text([verify_file(tmp_path / "d.yaml", display_path="d.yaml")], file=expected, color=False)
+    assert proc.stdout == expected.getvalue()
+    forced = subprocess.run([sys.executable, "-c", probe, "verify", "d.yaml"], cwd=tmp_path, env={**env, "FORCE_COLOR": "1"},
+                            capture_output=True, text=True, check=False)
+    assert forced.stderr.strip().endswith("RICH") and not forced.stderr.strip().endswith("NORICH")
