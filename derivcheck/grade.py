@@ -208,8 +208,9 @@ def verify_answer_cached(
 ) -> tuple[FileResult, list[ClaimSide]]:
     """:func:`verify_answer`, reusing the result of an answer written identically by another student.
 
-    Only results that no time budget decided are kept, so a cached answer gets
-    exactly the verdicts, diagnoses and messages it would get checked anew.
+    Only results that no time budget decided are kept (no timeout, and no diagnosis rule
+    that ran out of its time), so a cached answer gets the verdicts, diagnoses and
+    messages it would get checked anew on an unloaded machine.
     """
     assert answer.derivation is not None
     key = answer_cache_key(qid, answer, seed, timeout)
@@ -218,8 +219,11 @@ def verify_answer_cached(
         result, sides = hit
         result.path = answer.derivation.path
         return result, sides
+    from .diagnoses.probe import RULE_TIMEOUTS
+
+    fired = RULE_TIMEOUTS[0]
     result, sides = verify_answer(answer.derivation, cache, answer_prefix(qid, answer), seed=seed, timeout=timeout)
-    if _decided(result, sides):
+    if _decided(result, sides) and RULE_TIMEOUTS[0] == fired:  # no diagnosis rule ran out of time either
         result.path = ""
         cache.put_blob(key, (result, sides))
         result.path = answer.derivation.path

@@ -38,9 +38,10 @@ import pickle
 import threading
 import time
 import uuid
+from collections import deque
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from .grade import BatchOptions, BatchStats, SubmissionGrade, failed_submission, grade_batch
 from .gradekey import Key
@@ -49,6 +50,9 @@ from .gradekey import Key
 #: the end and to make a lost worker cost little), and the bounds of a batch's size.
 BATCHES_PER_WORKER = 8
 MAX_BATCH = 50
+#: Batches queued per worker at once: one running, one waiting, so that a worker never
+#: waits for the command to hand it the next.
+IN_FLIGHT = 2
 #: Seconds to wait for a scheduler given by address.
 CONNECT_TIMEOUT = 20
 
@@ -86,7 +90,7 @@ def _distributed() -> Any:
 # -- the worker side ----------------------------------------------------------------------
 
 #: per Dask worker process: the batch token -> (grading processes kept idle, cache entries)
-_STATE: dict[str, tuple[list[Any], list[tuple[str, bytes]]]] = {}
+_STATE: dict[str, tuple[list[Any], list[tuple[str, bytes]], set[str]]] = {}
 _STATE_LOCK = threading.Lock()
 
 
@@ -114,8 +118,15 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def grade_chunk(key: Key, chunk: list[tuple[str, str]], options: BatchOptions, token: str) -> tuple[list[SubmissionGrade], BatchStats]:
-    """A task: grade one batch on this worker, in a grading process kept from batch to batch."""
+def grade_chunk(
+    key: Key, chunk: list[tuple[str, str]], options: BatchOptions, token: str, entries: Sequence[tuple[str, bytes]] = ()
+) -> tuple[list[SubmissionGrade], BatchStats, list[tuple[str, bytes]], str]:
+    """A task: grade one batch on this worker, in a grading process kept from batch to batch.
+
+    ``entries``: cache entries other workers computed, which this one may not have yet.
+    Returns the grades, the statistics, the entries this batch computed (for the other
+    workers) and this worker's address.
+    """
     from .grade import _mp_context
 
     if options.workdir and not os.path.isdir(options.workdir):
@@ -131,14 +142,30 @@ def grade_chunk(key: Key, chunk: list[tuple[str, str]], options: BatchOptions, t
         for other in [t for t in _STATE if t != token]:  # another grading run: its processes go
             for w in _STATE.pop(other)[0]:
                 w.stop()
-        pool, shared = _STATE.setdefault(token, ([], []))
+        pool, shared, known = _STATE.setdefault(token, ([], [], set()))
         mine = [pool.pop()] if pool else []  # one grading process per running task
+        for entry in entries:
+            if entry[0] not in known:
+                known.add(entry[0])
+                shared.append(entry)
     opts = dataclasses.replace(options, jobs=1, start_method=ctx.get_start_method())
+    start = len(shared)
     with _children_allowed():
         grades, stats = grade_batch(key, [(s, Path(p)) for s, p in chunk], opts, shared=shared, pool=mine)
     with _STATE_LOCK:
         pool.extend(mine)
-    return grades, stats
+        new = [e for e in shared[start:] if e[0] not in known]
+        known.update(k for k, _ in new)
+    return grades, stats, new, _worker_address()
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except (ImportError, ValueError):  # called outside a Dask worker (tests)
+        return ""
 
 
 # -- the driver ---------------------------------------------------------------------------
@@ -193,7 +220,7 @@ def grade_batch_dask(
                 jobs = max(1, options.jobs or os.cpu_count() or 1)
                 cluster = distributed.LocalCluster(
                     n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                    silence_logs=logging.ERROR, **(cluster_options or {}),
+                    silence_logs=logging.CRITICAL, **(cluster_options or {}),
                 )
                 client = distributed.Client(cluster)
             else:
@@ -232,12 +259,31 @@ def _run(
         run = uuid.uuid4().hex[:8]
         key_future = client.submit(_identity, key, key=f"derivcheck-key-{run}")  # the key, sent once
         todo = [(s, str(p)) for s, p in submissions]
-        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        chunks = deque(todo[i:i + size] for i in range(0, len(todo), size))
         pending: dict[Any, tuple[list[tuple[str, str]], bool]] = {}
-        for i, chunk in enumerate(chunks):
-            f = client.submit(grade_chunk, key_future, chunk, options, token, key=f"{BATCH_TASK}-{run}-{i}")
+        # Batches go out a few at a time, each to the worker that just finished one, with
+        # the cache entries the other workers computed since that worker last heard: the
+        # workers share one cache, as the local executor's processes do.
+        shared: list[tuple[str, bytes]] = []
+        heard: dict[str, int] = {}  # worker address -> how much of ``shared`` it has
+        numbered = iter(range(10**9))
+
+        def send(worker: str | None) -> None:
+            if not chunks:
+                return
+            chunk = chunks.popleft()
+            since = heard.get(worker, 0) if worker else len(shared)
+            extra = {"workers": [worker], "allow_other_workers": True} if worker else {}
+            f = client.submit(grade_chunk, key_future, chunk, options, token, shared[since:] if worker else [],
+                              key=f"{BATCH_TASK}-{run}-{next(numbered)}", **extra)
+            if worker:
+                heard[worker] = len(shared)
             pending[f] = (chunk, False)
-        queue = distributed.as_completed(list(pending))
+            queue.add(f)
+
+        queue = distributed.as_completed([])
+        for _ in range(IN_FLIGHT * workers):
+            send(None)
         if on_started is not None:
             on_started(client)
     except Exception as e:
@@ -256,7 +302,7 @@ def _run(
     for fut in queue:
         chunk, single = pending.pop(fut)
         try:
-            grades, st = fut.result()
+            grades, st, new, worker = fut.result()
         except distributed.KilledWorker:
             stats.crashed += 1
             if single:
@@ -264,6 +310,7 @@ def _run(
                 finish(failed_submission(student, path, key, f"{path}: grading this submission stopped Dask workers twice "
                                                               "(killed, or out of memory); graded 0"))
                 continue
+            send(None)  # keep the others busy
             for j, sub in enumerate(chunk):  # which submission was it? each alone
                 f = client.submit(grade_chunk, key_future, [sub], options, token, key=f"{SINGLE_TASK}-{run}-{fut.key}-{j}")
                 pending[f] = ([sub], True)
@@ -279,6 +326,17 @@ def _run(
             if _is_lost(e):
                 raise DaskLost(f"lost the connection to {where} ({type(e).__name__}: {e})") from e
             raise DaskUnavailable(f"a grading batch failed on a Dask worker ({type(e).__name__}: {e})") from e
+        if not single:
+            up_to_date = worker and heard.get(worker, 0) == len(shared)
+            shared.extend(new)
+            if up_to_date:  # what it computed itself it has
+                heard[worker] = len(shared)
+            try:
+                send(worker or None)
+            except Exception as e:
+                if _is_lost(e):
+                    raise DaskLost(f"lost the connection to {where} ({type(e).__name__}: {e})") from e
+                raise
         for name in ("cache_hits", "cache_misses", "timed_out", "crashed", "workers_started"):
             setattr(stats, name, getattr(stats, name) + getattr(st, name))
         for g in grades:

@@ -180,3 +180,28 @@ def test_a_corrupt_shared_entry_is_recomputed(key) -> None:
     # by hand, as above: invalid at x = 1
     assert [s.status for s in result.chains[0].steps] == ["start", "invalid"]
     assert cache.answer_hits == 0
+
+
+def test_a_result_missing_a_diagnosis_for_lack_of_time_is_not_kept(key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule that runs out of time says nothing; that answer's result must not be handed to the next student."""
+    from derivcheck.budget import Timeout
+    from derivcheck.diagnoses import probe
+
+    answer = _answer(key, SMALL / "submissions" / "sign.yaml", "q1")
+    real_run = probe.Probe.run
+
+    def out_of_time(self, rule):  # type: ignore[no-untyped-def]
+        def slow(p):  # type: ignore[no-untyped-def]
+            raise Timeout("rule budget")
+        return real_run(self, slow)
+
+    monkeypatch.setattr(probe.Probe, "run", out_of_time)
+    cache = G.TransitionCache()
+    result, _ = G.verify_answer_cached("q1", answer, cache)
+    # by hand: -3*x**2 against 3*x**2 is invalid (at x = 1: -3 against 3); no diagnosis came in time
+    assert result.chains[0].steps[1].status == "invalid" and result.chains[0].steps[1].diagnoses == []
+    assert not [k for k in cache.entries if k.startswith(G.ANSWER_KEY)]
+    monkeypatch.undo()
+    result, _ = G.verify_answer_cached("q1", answer, cache)
+    assert [d.kind for d in result.chains[0].steps[1].diagnoses]  # sign-error, given the time
+    assert [k for k in cache.entries if k.startswith(G.ANSWER_KEY)]
