@@ -1,4 +1,4 @@
-"""Concrete stand-ins for abstract functions, for testing and refuting steps (SPEC §5 of issue 13).
+"""Concrete stand-ins for abstract functions, for testing and refuting steps.
 
 A step about an unknown smooth ``f`` (``functions: [f]``) is *proved* symbolically,
 with ``f`` kept abstract.  Numbers need a concrete ``f``: a transition is sampled
@@ -15,21 +15,23 @@ of one argument is one of
   odd (f(-x) against f(x) or -f(x) shows);
 * ``sin(a*u + b) + P(u)``, ``atan(a*u + b) + P(u)`` and ``exp(sin(a*u + b)) + P(u)``
   with P a quadratic with nonzero coefficients: transcendental, so no polynomial
-  identity of a fixed degree holds for them, and P breaks the relations such as
-  f'' = -a**2*f that the bare sine would satisfy;
+  identity of a fixed degree holds for them (f'''' = 0 holds for the cubic only),
+  and P breaks relations such as f'' = -a**2*f that the bare sine would satisfy;
 
 never a linear function (f'' = 0 would hide a forgotten second term).  Forgetting the
 inner derivative (f'(g(x)) for f'(g(x))*g'(x)) fails because g' is not 1; f'(x) for
 f'(g(x)) because g is not the identity and f' is not constant; a product rule with a
 sign error because f'*g and f*g' are not both 0; f(g(x)) against g(f(x)) because,
-within one instantiation, different functions get different families (and their own
-coefficients), so they do not commute.
+within one instantiation, different functions get different families (up to four
+functions; beyond, at least their own coefficients), so they do not commute.
+
+Functions of several arguments get the same families over a linear form
+``a1*u + a2*v + b``, plus a quadratic with a cross term, each coefficient drawn
+anew, so h(x, y) and h(y, x) differ.
 
 No family grows exponentially: the sampler reaches |x| = 1e30, a cubic of a cubic
 there is about 1e270, and sin of that is cheap to evaluate rigorously, but sin(exp(u))
-at u = 1e6 would need half a million digits (``exp`` appears only as exp(sin(...))).  Functions of several arguments get
-the same families over a linear form ``a1*u + a2*v + b`` plus a quadratic with a
-cross term, with different coefficients per argument, so f(x, y) and f(y, x) differ.
+at u = 1e6 would need half a million digits (``exp`` appears only as exp(sin(...))).
 
 Everything here is a pure function of the expressions, the function names and the
 seed: the same seed gives the same instantiations.
