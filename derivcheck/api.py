@@ -21,8 +21,9 @@ if TYPE_CHECKING:  # the checker (and SymPy with it) is imported when a file is 
     from .context import Context
     from .model import Derivation
 
-#: Failures that depend on this machine rather than on the file (memory ran out, an
-#: internal error), counted like :attr:`Timeout.raised`: see :func:`machine_events`.
+#: Failures that may depend on this machine or process rather than on the file (memory
+#: or the stack ran out, an internal error), counted like :attr:`Timeout.raised`: see
+#: :func:`machine_events`.
 _failures = [0]
 
 
@@ -140,7 +141,8 @@ def errors_as_result(result: FileResult, what: str = "file") -> Iterator[None]:
     except ContextError as err:
         problem, line = err.message, err.line
         more = [(p.message, p.line) for p in err.more]
-    except RecursionError:
+    except RecursionError:  # how deep the stack gets can depend on what this process computed before
+        _failures[0] += 1
         problem = f"the {what} is too deeply nested to check"
     except MemoryError:
         _failures[0] += 1
@@ -186,9 +188,8 @@ def verify_text(text: str, path: str = "<string>", seed: int = 0, timeout: float
         deriv = load_text(text, path)
     except LoadError as err:
         return FileResult(path, status=ERROR, error=FileError(err.message, err.line, [(p.message, p.line) for p in getattr(err, "more", [])]))
-    except (RecursionError, MemoryError) as err:
-        if isinstance(err, MemoryError):
-            _failures[0] += 1
+    except (RecursionError, MemoryError):
+        _failures[0] += 1
         return FileResult(path, status=ERROR, error=FileError("the file is too deeply nested or too large to read", None))
     return verify_derivation(deriv, seed=seed, timeout=timeout, display_path=path)
 

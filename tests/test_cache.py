@@ -132,7 +132,8 @@ def three_ways(paths: list[Path], tmp: Path, seed: int = 0, **kw: object) -> tup
 @pytest.mark.parametrize("seed", [0, 3])
 def test_cold_warm_and_uncached_reports_are_identical(cache_env: Path, seed: int) -> None:
     fresh, cold, warm, warm_cache = three_ways(COMPACT, cache_env, seed=seed)
-    assert warm_cache.hits == len(warm) - sum(not reusable(r) for r in cold) and warm_cache.hits >= len(warm) - 1
+    # every valid or invalid file comes from the cache (an error may not: a time limit may have caused it)
+    assert warm_cache.hits >= sum(r.status in ("valid", "invalid") for r in cold) > 5
     assert cold == warm  # every field, the seconds included: the warm run is the cold one, replayed
     assert renders(fresh, html=True) == renders(cold, html=True) == renders(warm, html=True)
     statuses = {r.path.rsplit("/", 1)[-1]: r.status for r in warm}

@@ -67,8 +67,8 @@ def reusable(result: FileResult, limits_fired: bool = False) -> bool:
     ``tested`` that an idle machine would prove, or a diagnosis unsaid, but it
     cannot make a step equal or a certified counterexample wrong; an ``error``
     may be one (an expression that took too long to read), so it is not stored.
-    The caller never stores a result whose check ran out of memory or failed
-    inside derivcheck.
+    The caller never stores a result whose check ran out of memory or stack, or
+    failed inside derivcheck.
     """
     if result.status == UNKNOWN:
         return False
