@@ -14,6 +14,9 @@ Header lines (comments at the top of each file):
                                                      false = no step is
   # expect-coverage: complete|incomplete             optional
   # expect-coverage-general: true|false              optional: the coverage's "general"
+  # expect-sizes-named: true                         optional: every proved or tested step names its sizes
+                                                     ("holds for K in ..." or "proved for every K") and
+                                                     carries general true or false, never null
   # known-bug: REASON                                optional: a soundness bug in the tree today; the
                                                      file's test is xfail(strict=True) and flips when fixed
 
@@ -53,7 +56,7 @@ STATUSES = {"valid", "invalid", "error", "unknown"}
 STEP_WORDS = {"start", "valid", "invalid", "error", "timeout"}
 KEYS = {
     "expect-status", "accept-status", "expect-steps", "expect-general", "expect-coverage",
-    "expect-coverage-general", "known-bug",
+    "expect-coverage-general", "expect-sizes-named", "known-bug",
 }
 DIGITS = 60
 
@@ -68,6 +71,7 @@ class Expectation:
     general: bool | None
     coverage: str | None
     coverage_general: bool | None
+    sizes_named: bool
     known_bug: str | None
 
 
@@ -109,6 +113,7 @@ def read_header(path: Path) -> Expectation:
         general=_flag(keys.get("expect-general"), path, "expect-general"),
         coverage=coverage,
         coverage_general=_flag(keys.get("expect-coverage-general"), path, "expect-coverage-general"),
+        sizes_named=bool(_flag(keys.get("expect-sizes-named"), path, "expect-sizes-named")),
         known_bug=keys.get("known-bug"),
     )
 
@@ -181,6 +186,14 @@ def check_against_header(path: Path, expect: Expectation, result: dict[str, Any]
         assert later, f"no step to be general\n{info}"
         missing = [s["index"] for s in later if s.get("general") is not True]
         assert not missing, f"steps {missing} are not proved for every size\n{info}"
+    if expect.sizes_named:
+        for s in later:
+            if s["status"] in {"proved", "tested"}:
+                message = s.get("message", "")
+                assert "holds for" in message or "proved for every" in message, (
+                    f"step {s['index']} does not say at which sizes it holds\n{info}"
+                )
+                assert s.get("general") in (True, False), f"step {s['index']}: general is {s.get('general')}\n{info}"
     if expect.coverage is not None or expect.coverage_general is not None:
         coverage = result.get("coverage")
         assert coverage is not None, f"expected a coverage report\n{info}"
@@ -320,6 +333,9 @@ WITNESSES: dict[str, Any] = {
         "K = 3, k = 3, T = 2, x = (0, 1, -1)", max((mpf(-1) - 0) * (mpf(1) - 0), mpf(0)), (mpf(-1) - 0) * (mpf(1) - 0)),
     "bug_coverage_index_read_as_value": lambda: ("K = 4, k = 4, x = -1", max(mpf(-1) * (3 - 4), mpf(0)),
                                                  max(mpf(-1), mpf(0)) * (3 - 4)),
+    "bug_abstract_function_sizes_unnamed": lambda: (
+        "K = 4, f(u) = u**2/2, z = e1, k = 1",
+        mdiff(lambda t: (t + 0 + 0 + 0) ** 2 / 2, mpf(1)), mpf(1) * (1 + (4 - 2) * (4 - 3) * 1)),
     "sound_poly_vanishing_at_listed_sizes": lambda: ("K = 5, x = e1", mpf(1), mpf(1) + 6),
     "sound_neg1_power_K": lambda: ("K = 3, x = e1", mpf(1), mpf(1) * (1 + mpf(-1) ** 3) / 2),
     "sound_cos_pi_K": lambda: ("K = 3, x = e1", mpf(1), mpf(1) * mcos(3 * mpi)),
