@@ -171,6 +171,22 @@ def _worker_address() -> str:
 # -- the driver ---------------------------------------------------------------------------
 
 
+def _chunks(todo: list[tuple[str, str]], size: int, first: int) -> list[list[tuple[str, str]]]:
+    """Batches of ``size``, except the ``first`` ones, an eighth as large.
+
+    The first batches run before any worker has heard of the others' results; small,
+    they make the workers share their cache soon (a class repeats itself most at first).
+    """
+    out: list[list[tuple[str, str]]] = []
+    i = 0
+    while i < len(todo):
+        n = max(1, size // 8) if len(out) < first else size
+        out.append(todo[i:i + n])
+        i += n
+    return out
+
+
+
 def _token(key: Key, options: BatchOptions) -> str:
     """Which grading processes and cache entries a batch may reuse: same key, same options."""
     blob = pickle.dumps((key, dataclasses.replace(options, render=None, setup=None)), protocol=pickle.HIGHEST_PROTOCOL)
@@ -213,8 +229,9 @@ def grade_batch_dask(
         return [], stats
     options = dataclasses.replace(options, workdir=options.workdir or os.getcwd())
     cluster = None
-    # a batch that stopped two workers is split up (a local cluster's scheduler reads this)
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # a batch that stopped two workers is split up (a local cluster's scheduler reads this);
+    # the workers of a local cluster skip Dask's sampling profiler (a few % of a core each)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1, "distributed.worker.profile.enabled": False}):
         try:
             if scheduler is None:
                 jobs = max(1, options.jobs or os.cpu_count() or 1)
@@ -225,7 +242,7 @@ def grade_batch_dask(
                 client = distributed.Client(cluster)
             else:
                 client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as e:
+        except (OSError, TimeoutError, RuntimeError) as e:  # RuntimeError: a local cluster's worker did not start
             if cluster is not None:
                 cluster.close()
             where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
@@ -258,8 +275,7 @@ def _run(
         token = _token(key, options)
         run = uuid.uuid4().hex[:8]
         key_future = client.submit(_identity, key, key=f"derivcheck-key-{run}")  # the key, sent once
-        todo = [(s, str(p)) for s, p in submissions]
-        chunks = deque(todo[i:i + size] for i in range(0, len(todo), size))
+        chunks = deque(_chunks([(s, str(p)) for s, p in submissions], size, IN_FLIGHT * workers))
         pending: dict[Any, tuple[list[tuple[str, str]], bool]] = {}
         # Batches go out a few at a time, each to the worker that just finished one, with
         # the cache entries the other workers computed since that worker last heard: the

@@ -291,3 +291,14 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert f"cannot connect to the Dask scheduler at tcp://127.0.0.1:{port}" in proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "o" / "grades.csv").exists()
+
+
+def test_batches_cover_every_submission_once() -> None:
+    from derivcheck.gradedask import _chunks
+
+    for n in (1, 7, 100, 2000):
+        todo = [(f"s{i}", f"s{i}.yaml") for i in range(n)]
+        for size, first in ((50, 4), (1, 4), (3, 0), (16, 100)):
+            chunks = _chunks(todo, size, first)
+            assert [x for c in chunks for x in c] == todo
+            assert all(1 <= len(c) <= size for c in chunks)
