@@ -62,7 +62,7 @@ FORMATS = ["text", "json", "github", "sarif", "auto", "concise", "html"]
 @click.option("--context", "context_path", type=click.Path(path_type=Path), help="Symbols, indices and definitions for every file: a derivation file (steps optional) or a grading key with --question.")
 @click.option("--question", help="With a grading key as --context: the question whose context to use.")
 @click.option("--no-cache", is_flag=True, help="Check every file anew, neither reading nor writing the result cache.")
-@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None, metavar="DIR",
               help="The result cache's folder.  [default: $DERIVCHECK_CACHE_DIR, else cache-dir in [tool.derivcheck], else .derivcheck_cache]")
 def verify(
     paths: tuple[Path, ...], fmt: str | None, timeout: float | None, seed: int | None, quiet: bool, exit_zero: bool,

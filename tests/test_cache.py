@@ -117,6 +117,13 @@ COMPACT = [DATA, ROOT / "examples" / "mistakes", ROOT / "tests" / "data" / "cli"
 ]
 
 
+def timeless(results: list[FileResult]) -> list[FileResult]:
+    """The results with their run time zeroed: a file checked again (a timeout) takes another time."""
+    import dataclasses
+
+    return [dataclasses.replace(r, seconds=0.0) for r in results]
+
+
 def three_ways(paths: list[Path], tmp: Path, seed: int = 0, **kw: object) -> tuple[list[FileResult], list[FileResult], list[FileResult], ResultCache]:
     """The results without the cache, with an empty one (filling it), and from the filled one."""
     files = collect(paths).files
@@ -129,12 +136,12 @@ def three_ways(paths: list[Path], tmp: Path, seed: int = 0, **kw: object) -> tup
     return fresh, cold, warm, warm_cache
 
 
-@pytest.mark.parametrize("seed", [0, 3])
-def test_cold_warm_and_uncached_reports_are_identical(cache_env: Path, seed: int) -> None:
-    fresh, cold, warm, warm_cache = three_ways(COMPACT, cache_env, seed=seed)
+@pytest.mark.parametrize(("seed", "paths"), [(0, COMPACT), (3, [DATA, ROOT / "examples" / "mistakes"]), (11, [DATA])])
+def test_cold_warm_and_uncached_reports_are_identical(cache_env: Path, seed: int, paths: list[Path]) -> None:
+    fresh, cold, warm, warm_cache = three_ways(paths, cache_env, seed=seed)
     # every valid or invalid file comes from the cache (an error may not: a time limit may have caused it)
-    assert warm_cache.hits >= sum(r.status in ("valid", "invalid") for r in cold) > 5
-    assert cold == warm  # every field, the seconds included: the warm run is the cold one, replayed
+    assert warm_cache.hits >= sum(r.status in ("valid", "invalid") for r in cold) >= 5
+    assert timeless(cold) == timeless(warm)  # every field: the warm run is the cold one, replayed
     assert renders(fresh, html=True) == renders(cold, html=True) == renders(warm, html=True)
     statuses = {r.path.rsplit("/", 1)[-1]: r.status for r in warm}
     # (x+1)**2 = x**2 + 2x + 1 by expansion; x**2 + 1 differs at x = 1/3 (test_ground_truth_points)
@@ -154,7 +161,7 @@ def test_a_document_over_a_context_is_cached_with_it(cache_env: Path) -> None:
 def test_every_shipped_derivation_and_example_is_the_same_from_the_cache(cache_env: Path, seed: int) -> None:
     paths = [ROOT / "derivations", ROOT / "examples", ROOT / "tests" / "data" / "soundness", ROOT / "tests" / "data" / "hostile"]
     fresh, cold, warm, _ = three_ways(paths, cache_env, seed=seed)
-    assert cold == warm
+    assert timeless(cold) == timeless(warm)
     assert renders(fresh) == renders(cold) == renders(warm)
 
 
@@ -164,7 +171,9 @@ FORMATS = ["text", "json", "github", "sarif", "concise", "html"]
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_cli_outputs_and_exit_codes_match_for_every_format(cache_env: Path, fmt: str) -> None:
     work = cache_env / "work"
-    shutil.copytree(DATA, work)
+    work.mkdir()
+    for name in ("square.yaml", "square_wrong.yaml", "broken.yaml", "teaching_sign.yaml"):
+        shutil.copy(DATA / name, work / name)
     out_file = ["--output-file", str(cache_env / f"report.{fmt}")] if fmt == "html" else []
 
     def once(*extra: str) -> tuple[int, str]:
@@ -174,7 +183,7 @@ def test_cli_outputs_and_exit_codes_match_for_every_format(cache_env: Path, fmt:
     uncached = once("--no-cache")
     assert not (work / ".derivcheck_cache").exists()  # --no-cache neither reads nor writes
     cold = once()
-    assert len(entries(work / ".derivcheck_cache")) == 7
+    assert len(entries(work / ".derivcheck_cache")) == 4
     warm = once()
     assert uncached == cold == warm
     assert cold[0] == 2  # broken.yaml is in error
@@ -610,6 +619,7 @@ def test_a_cache_path_that_is_a_file_turns_the_cache_off_with_a_warning(cache_en
 
 def test_a_cache_below_a_file_or_in_proc_turns_the_cache_off(cache_env: Path) -> None:
     (cache_env / "plain").write_text("")
+    assert "not a folder" in hostile(cache_env, "--cache-dir", str(cache_env / "plain"))
     assert "cache is off" in hostile(cache_env, "--cache-dir", str(cache_env / "plain" / "cache"))
     assert "cache is off" in hostile(cache_env, "--cache-dir", "/proc/derivcheck-cache")
 
