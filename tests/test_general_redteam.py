@@ -20,9 +20,12 @@ Header lines (comments at the top of each file):
   # known-bug: REASON                                optional: a soundness bug in the tree today; the
                                                      file's test is xfail(strict=True) and flips when fixed
 
-File prefixes: ``bug_`` known bugs (expected to fail until fixed), ``sound_`` traps the route
-avoids today (statements right at the listed sizes only, or coverage that only the listed sizes
-realise), ``true_`` true statements that measure how much the route proves for every size.
+File prefixes: ``fixed_`` soundness bugs this red team found (each file names it on a
+``# found-bug`` line; they were strict xfails until the fixes reached the tree, and now guard
+against their return), ``bug_`` bugs still open (``# known-bug``, a strict xfail), ``sound_``
+traps the route avoided from the start (statements right at the listed sizes only, or coverage
+that only the listed sizes realise), ``true_`` true statements that measure how much the route
+proves for every size.
 
 The files are checked through the command line, as a teacher runs them, one run over the folder
 per seed: seed 0 in the quick suite, 7 and 12345 marked slow (SPEC: no verdict depends on --seed).
@@ -223,13 +226,15 @@ def _file_params() -> list[Any]:
 def test_corpus_headers_parse_and_cover_every_kind() -> None:
     expects = {p.stem: read_header(p) for p in FILES}
     assert len(FILES) >= 50
-    assert any(e.known_bug for e in expects.values())
+    assert sum(1 for s in expects if s.startswith("fixed_")) >= 10
     assert sum(1 for s in expects if s.startswith("true_")) >= 20
     assert sum(1 for s in expects if s.startswith("sound_")) >= 15
     for stem, e in expects.items():
+        text = (DATA / f"{stem}.yaml").read_text(encoding="utf-8")
         if stem.startswith("bug_"):
             assert e.known_bug, f"{stem}: a bug_ file names its bug in '# known-bug:'"
-        text = (DATA / f"{stem}.yaml").read_text(encoding="utf-8")
+        if stem.startswith("fixed_"):
+            assert "# found-bug" in text and not e.known_bug, f"{stem}: a fixed_ file names the bug it found"
         assert "# truth:" in text, f"{stem}: no '# truth:' line"
 
 
@@ -324,16 +329,16 @@ def _sum_x(x: list[mpf]) -> mpf:
 
 #: stem -> (witness, left, right) at the witness, computed here with mpmath at 60 digits.
 WITNESSES: dict[str, Any] = {
-    "bug_size_declared_finite_set": lambda: ("K = 5, x = (1, 0, 0, 0, 0)", _sum_x([mpf(1), 0, 0, 0, 0]),
+    "fixed_size_declared_finite_set": lambda: ("K = 5, x = (1, 0, 0, 0, 0)", _sum_x([mpf(1), 0, 0, 0, 0]),
                                              _sum_x([mpf(1), 0, 0, 0, 0]) + (5 - 2) * (5 - 3) * (5 - 4) * 1),
-    "bug_index_declared_finite_set": lambda: ("K = 3, k = 3, x = (1, 0, 1)", mpf(1), mpf(1) + (3 - 1) * (3 - 2) * 1),
-    "bug_sum_bound_half_K": lambda: ("K = 3: floor(3/2) = 1 term", (mpf(5) + 1) - mpf(5), mpf(3) / 2),
-    "bug_coverage_literal_index_in_condition": lambda: ("K = 2, k = 2, x = (1, 0)", max(mpf(0), mpf(1)), mpf(0)),
-    "bug_coverage_literal_index_two_indices": lambda: (
+    "fixed_index_declared_finite_set": lambda: ("K = 3, k = 3, x = (1, 0, 1)", mpf(1), mpf(1) + (3 - 1) * (3 - 2) * 1),
+    "fixed_sum_bound_half_K": lambda: ("K = 3: floor(3/2) = 1 term", (mpf(5) + 1) - mpf(5), mpf(3) / 2),
+    "fixed_coverage_literal_index_in_condition": lambda: ("K = 2, k = 2, x = (1, 0)", max(mpf(0), mpf(1)), mpf(0)),
+    "fixed_coverage_literal_index_two_indices": lambda: (
         "K = 3, k = 3, T = 2, x = (0, 1, -1)", max((mpf(-1) - 0) * (mpf(1) - 0), mpf(0)), (mpf(-1) - 0) * (mpf(1) - 0)),
-    "bug_coverage_index_read_as_value": lambda: ("K = 4, k = 4, x = -1", max(mpf(-1) * (3 - 4), mpf(0)),
+    "fixed_coverage_index_read_as_value": lambda: ("K = 4, k = 4, x = -1", max(mpf(-1) * (3 - 4), mpf(0)),
                                                  max(mpf(-1), mpf(0)) * (3 - 4)),
-    "bug_abstract_function_sizes_unnamed": lambda: (
+    "fixed_abstract_function_sizes_unnamed": lambda: (
         "K = 4, f(u) = u**2/2, z = e1, k = 1",
         mdiff(lambda t: (t + 0 + 0 + 0) ** 2 / 2, mpf(1)), mpf(1) * (1 + (4 - 2) * (4 - 3) * 1)),
     "sound_poly_vanishing_at_listed_sizes": lambda: ("K = 5, x = e1", mpf(1), mpf(1) + 6),
@@ -368,10 +373,10 @@ def test_truth_witness_separates_the_sides(stem: str) -> None:
 
 def test_truth_coverage_witnesses_fall_outside_every_case() -> None:
     """The points named in the coverage files satisfy no case's condition (exact arithmetic)."""
-    # bug_coverage_literal_index_in_condition: K = 2, k = 2, x = (1, 0); case x[k] >= x[1]
+    # fixed_coverage_literal_index_in_condition: K = 2, k = 2, x = (1, 0); case x[k] >= x[1]
     x = {1: 1, 2: 0}
     assert not x[2] >= x[1]
-    # bug_coverage_literal_index_two_indices: K = 3, k = 3, T = 2, x = (0, 1, -1)
+    # fixed_coverage_literal_index_two_indices: K = 3, k = 3, T = 2, x = (0, 1, -1)
     x = {1: 0, 2: 1, 3: -1}
     k, T = 3, 2
     assert T != k and not (x[k] - x[1]) * (x[T] - x[1]) >= 0
@@ -379,7 +384,7 @@ def test_truth_coverage_witnesses_fall_outside_every_case() -> None:
         for tt in (1, 2):
             if kk != tt:
                 assert (x[kk] - x[1]) * (x[tt] - x[1]) == 0
-    # bug_coverage_index_read_as_value: K = 4, k = 4, x = -1; cases x >= 0, x*(3 - k) <= 0
+    # fixed_coverage_index_read_as_value: K = 4, k = 4, x = -1; cases x >= 0, x*(3 - k) <= 0
     assert not (-1 >= 0) and not (-1 * (3 - 4) <= 0)
     for kk in (1, 2, 3):  # at K = 3 the two cases cover every x
         assert all(xv >= 0 or xv * (3 - kk) <= 0 for xv in (-2, -1, 0, 1, 2))
