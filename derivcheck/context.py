@@ -17,6 +17,7 @@ from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
 
 from . import limits
 from .budget import Timeout, time_limit
+from .closedforms import closed_form
 from .functions import CONSTANTS, kink_diff
 from .domains import REAL, Domain, DomainError, parse_domain
 from .loader import declared_name, function_clashes
@@ -146,6 +147,14 @@ class Context:
                 self.domains[base] = parse_domain(text.text)
             except DomainError as err:
                 problems.append(ContextError(f"domain of {key!r}: {err}", text.line))
+                continue
+            if (base in self.index_size or base in self.sizes) and self.domains[base].kind != "positive integer":
+                what = f"an index (it ranges over 1..{self.index_size[base]})" if base in self.index_size else "a size"
+                problems.append(ContextError(
+                    f"{base!r} is {what} and cannot be declared under 'symbols' as {text.text.strip()!r}: "
+                    "list the sizes to check under 'sizes', or use another name for the symbol",
+                    text.line,
+                ))
         self.definitions: dict[str, Definition] = {}
         for key, text in scope.define.items():
             base, params = declared_name(key)
@@ -609,18 +618,16 @@ class Resolver:
                 f"{e} has a symbolic bound, so its terms cannot be indexed by {var}: "
                 "use a declared size as its bound"
             ) from None
-        try:
-            with time_limit(limits.PARSE_SECONDS):
-                closed = type(e)(resolved, (dummy, lo, hi)).doit()
-        except Timeout:
-            closed = None
-        if closed is None or closed.has(Sum, Product) or dummy in closed.free_symbols:
+        # the bound's symbols with their declared assumptions (integer), for the proof
+        swap = {s: Symbol(s.name, **self.ctx.domain_of(s).assumptions()) for s in lo.free_symbols | hi.free_symbols}
+        closed = closed_form(type(e), resolved.xreplace(swap), dummy, lo.xreplace(swap), hi.xreplace(swap))
+        if closed is None:
             raise ContextError(
-                f"no closed form found for {e} with a symbolic bound: declare its bound a positive integer "
-                "(n: positive integer) to have it checked at several values, or use a declared size"
+                f"no closed form found for {e} with a symbolic bound (one is used only when proved by "
+                "induction on the bound): declare its bound a positive integer (n: positive integer) to have "
+                "it checked at several values, or use a declared size"
             )
-        empty = sympy.Integer(0) if isinstance(e, Sum) else sympy.Integer(1)
-        return sympy.Piecewise((closed, hi >= lo), (empty, True))
+        return closed.xreplace({v: k for k, v in swap.items()})
 
     def derivative(self, e: Derivative, env: Mapping[Symbol, Integer], keep: frozenset[str]) -> sympy.Expr:
         current = e.expr

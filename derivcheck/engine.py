@@ -277,13 +277,13 @@ class Engine:
                 0,
                 notes=notes,
             )
-        sizes = self.size_phrase([s.inst for s in screens])
+        sizes = self.size_phrase(instances)  # every instance, sampled or not (identical sides are not)
         indexed = bool(sizes)
         if prove and indexed:
             try:
                 with budget.enforce(GENERAL_SHARE):
                     if prove_general(self.ctx, left, right, conditions, budget):
-                        every = " and ".join(sorted({n for s in screens for n in self._size_names(s.inst)}))
+                        every = " and ".join(sorted({n for inst in instances for n in self._size_names(inst)}))
                         return Verdict(
                             PROVED, f"proved for every {every}", points, notes=notes, general=True
                         )

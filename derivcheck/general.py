@@ -26,6 +26,7 @@ import sympy
 from sympy import Derivative, Indexed, IndexedBase, Integer, KroneckerDelta, Product, Sum, Symbol
 
 from .budget import Budget
+from .closedforms import closed_form
 from .context import Condition, Context
 from .domains import REAL, Domain
 from .functions import kink_diff
@@ -225,6 +226,8 @@ class GeneralResolver:
         var, lo, hi = e.limits[-1]
         body = type(e)(e.function, *e.limits[:-1]) if len(e.limits) > 1 else e.function
         lo_v, hi_v = self.resolve(lo, env, keep), self.resolve(hi, env, keep)
+        if not (lo_v.is_integer and hi_v.is_integer):
+            raise GiveUp  # a bound such as K/2: the number of terms is not a formula in it
         dummy = Symbol(f"{var.name}{next(self._count)}{MARK}", integer=True)
         self.dummies.add(dummy)
         self.ranges[dummy] = (lo_v, hi_v)
@@ -403,7 +406,12 @@ class _Prover:
             else:
                 closed = self.closed_form(inner, var, lo, hi)
                 out.append(sympy.Mul(*coefficient) * (closed if closed is not None else Sum(inner, (var, lo, hi))))
-        return sympy.Add(*out)
+        result = sympy.Add(*out)
+        if not isinstance(result, Sum) and not (hi - lo).is_nonnegative:
+            # the range may be empty (1..K-1 at K = 1): there the sum is 0, whatever the
+            # factors pulled out of it would be (1/(K - 1) is undefined there)
+            return sympy.Piecewise((result, hi >= lo), (0, True))
+        return result
 
     def collapse(self, term: sympy.Expr, var: Symbol, lo: sympy.Expr, hi: sympy.Expr) -> sympy.Expr | None:
         """``Sum(delta(m, j) * f(m), (m, lo, hi))`` is ``f(j)`` when j is surely in lo..hi."""
@@ -432,19 +440,11 @@ class _Prover:
         return sympy.Piecewise((n, hi >= lo), (0, True))
 
     def closed_form(self, term: sympy.Expr, var: Symbol, lo: sympy.Expr, hi: sympy.Expr) -> sympy.Expr | None:
-        """A sum of a formula in the summation variable only (k**2, 2**k): its closed form."""
+        """A sum of a formula in the summation variable only (k**2, 2**k): its closed form, proved."""
         if term.has(Indexed, Sum, Product, KroneckerDelta, Derivative, sympy.Piecewise):
             return None
-        try:
-            closed = Sum(term, (var, lo, hi)).doit()
-        except Exception:  # noqa: BLE001 - no closed form is only no proof
-            return None
-        if closed.has(Sum) or var in closed.free_symbols:
-            return None
-        closed = self.outside_domains(closed)
-        if (hi - lo + 1).is_nonnegative:
-            return closed
-        return sympy.Piecewise((closed, hi >= lo), (0, True))
+        closed = closed_form(Sum, term, var, lo, hi)
+        return None if closed is None else self.outside_domains(closed)
 
     def outside_domains(self, e: sympy.Expr) -> sympy.Expr:
         """``Eq(x, 1)`` is false when 1 is outside x's declared domain (SymPy's geometric sum asks)."""
@@ -457,17 +457,11 @@ class _Prover:
         return e.xreplace(false) if false else e
 
     def closed_product(self, body: sympy.Expr, limit: tuple) -> sympy.Expr | None:
-        """A product of a formula in its variable only, over a range surely not reversed."""
+        """A product of a formula in its variable only: its closed form, proved."""
         var, lo, hi = limit
-        if body.has(Indexed, Sum, Product, KroneckerDelta, Derivative, sympy.Piecewise) or not (hi - lo + 1).is_nonnegative:
+        if body.has(Indexed, Sum, Product, KroneckerDelta, Derivative, sympy.Piecewise):
             return None
-        try:
-            closed = Product(body, limit).doit()
-        except Exception:  # noqa: BLE001 - no closed form is only no proof
-            return None
-        if closed.has(Product) or var in closed.free_symbols:
-            return None
-        return closed
+        return closed_form(Product, body, var, lo, hi)
 
     # atoms ---------------------------------------------------------------------------
     def atoms(self, e: sympy.Expr) -> tuple[sympy.Expr, dict[str, Domain | _NoAssumptions]]:
@@ -617,6 +611,12 @@ def coverage_for_every_size(
                         return False
                     if isinstance(arg, Symbol):
                         per_size.setdefault(ctx.index_size[arg.name], set()).add(arg)
+                    else:
+                        numbers.add(arg)  # x[1] beside x[k]: k = 1 is a pattern of its own
+            # an index read as a number (x*(3 - k)) makes the region depend on its value
+            outside = side.xreplace({leaf: Symbol("leaf'") for leaf in side.atoms(Indexed)})
+            if any(isinstance(s, Symbol) and s.name in ctx.index_size for s in outside.free_symbols):
+                return False
     if not per_size:
         return False
     for size, indices in per_size.items():
