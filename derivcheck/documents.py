@@ -137,6 +137,8 @@ def scope_yaml(scope: Scope, claim: Text | None = None) -> list[str]:
         out.extend(f"  {json.dumps(name)}: [{', '.join(map(str, size.values))}]" for name, size in scope.sizes.items())
     if scope.given:
         out.append("given: [" + ", ".join(json.dumps(t.text) for t in scope.given) + "]")
+    if scope.functions:
+        out.append("functions: {" + ", ".join(f"{json.dumps(n)}: {d.arity}" for n, d in scope.functions.items()) + "}")
     if claim is not None:
         out.append(f"claim: {json.dumps(claim.text)}")
     return out

@@ -405,3 +405,15 @@ def test_the_same_deep_composition_is_proved_without_sampling() -> None:
         deep = f"f({deep})"
     src = f"functions: [f]\nsteps:\n  - Derivative({deep}, x)\n  - Derivative({deep}, x)*1\n"
     assert statuses(check(src)) == [["start", "proved"]]
+
+
+def test_a_markdown_answer_over_a_context_with_functions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """d/dx f(g(x)) = f'(g(x)) g'(x) (the chain rule) written in LaTeX; the imported draft
+    carries the context's functions, so it verifies on its own."""
+    from derivcheck.api import verify_text
+    from derivcheck.documents import import_to_yaml
+
+    draft = import_to_yaml(DATA / "chain_rule.md", str(DATA / "context.yaml"))
+    assert 'functions: {"f": 1, "g": 1}' in draft
+    result = verify_text(draft, "draft.yaml")
+    assert statuses(result) == [["start", "proved"]]
