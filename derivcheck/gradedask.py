@@ -137,7 +137,8 @@ def grade_chunk(
     method = "forkserver"
     ctx = _mp_context(method)
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["derivcheck.grade", "derivcheck.checker", "derivcheck.gradeout", "derivcheck.formats.html"])
+        ctx.set_forkserver_preload(["derivcheck.grade", "derivcheck.checker", "derivcheck.gradeout", "derivcheck.formats.html",
+                                    "derivcheck.formats.mathml", "latex2mathml.converter"])
     with _STATE_LOCK:
         for other in [t for t in _STATE if t != token]:  # another grading run: its processes go
             for w in _STATE.pop(other)[0]:

@@ -64,6 +64,29 @@ def render_feedback_files(key: Key, g: SubmissionGrade, html: bool = True) -> di
     return files
 
 
+def prepare_worker() -> None:
+    """Run in each grading process before it grades: the Markdown reader, and the HTML renderer warmed up.
+
+    The renderer gives each formula a short time limit and remembers what it made; in
+    a process just started, the first formula would spend that time on loading the
+    converter and could come out as plain text on a busy machine. Loaded here, outside
+    any limit, every process renders the same pages.
+    """
+    from .documents import register_markdown_reader
+
+    register_markdown_reader()
+    try:
+        from latex2mathml.converter import convert
+
+        from .formats import html  # noqa: F401 - the templates
+        from .formats.mathml import _printer
+
+        _printer()
+        convert("\\frac{x^{2}}{\\sqrt{y}}", display="inline")
+    except Exception:  # noqa: BLE001 - without jinja2 or latex2mathml there is nothing to warm
+        pass
+
+
 class FeedbackWriter:
     """Writes each student's feedback/ files as soon as their grade arrives (each file atomically)."""
 
@@ -512,7 +535,7 @@ def run_grade(
         err(f"{out}: cannot create the output folder: {e.strerror or e}")
         return 2
     options = BatchOptions(jobs=jobs, seed=seed, timeout=timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, cache=cache,
-                           render=render_feedback_files, setup=register_markdown_reader)
+                           render=render_feedback_files, setup=prepare_worker)
     if executor == "dask":
         from .gradedask import DaskUnavailable, DaskLost, grade_batch_dask
 
