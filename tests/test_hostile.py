@@ -93,7 +93,9 @@ def _ten_megabytes(folder: Path) -> Path:
 
 def _run_cli(path: Path, workdir: Path) -> tuple[int, str, float, list[str]]:
     workdir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    # the result cache is derivcheck's own folder: kept outside the folder watched for new files
+    cache = workdir.parent / f"{workdir.name}-cache"
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1", "DERIVCHECK_CACHE_DIR": str(cache)}
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "derivcheck", "verify", "--format", "github", "--timeout", str(TIMEOUT), str(path)],
