@@ -207,6 +207,14 @@ def _syntax_error(text: str, err: SyntaxError, cols: list[int]) -> ExpressionErr
             m.start() + 1,
             text,
         )
+    quote = text.find("'")
+    if quote >= 0 and '"' not in text:
+        return ExpressionError(
+            "a prime (') is written only after a declared function applied to its argument, as f'(x) "
+            "(strings are not part of the expression language)",
+            quote + 1,
+            text,
+        )
     m = _IMPLICIT_NUMBER_RE.search(text)
     if m:
         fixed = text[: m.end(1)] + "*" + text[m.start(2) :]

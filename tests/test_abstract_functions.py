@@ -233,6 +233,7 @@ def test_declaration_errors_name_their_line(source: str, line: int, words: str) 
         ("D(f, 2)(x)", "a whole number from 1 to 1"),
         ("Subs(Derivative(f(2*u), u), u, x)", "plain name"),
         ("f[1] + x", "call it, as f(x), rather than index it"),
+        ("f' * 2", "a prime (') is written only after a declared function applied to its argument"),
     ],
 )
 def test_bad_calls_are_step_errors_with_their_line(step: str, words: str) -> None:
