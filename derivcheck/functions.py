@@ -151,7 +151,8 @@ def abstract_function(name: str, arity: int, orders: tuple[int, ...] = ()) -> ty
     key = (name, arity, tuple(sorted(orders)))
     cls = _ABSTRACT.get(key)
     if cls is None:
-        label = name if not key[2] else f"D_{name}_" + "_".join(map(str, key[2]))
+        # never the bare name: SymPy's printers dispatch on class names (_print_Piecewise, ...)
+        label = f"abstract_{name}" + "".join(f"_{p}" for p in key[2])
         cls = type(label, (AbstractApplied,), {"fname": name, "arity": arity, "orders": key[2], "nargs": arity})
         _ABSTRACT[key] = cls
     return cls
