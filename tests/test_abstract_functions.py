@@ -418,3 +418,19 @@ def test_a_markdown_answer_over_a_context_with_functions(tmp_path) -> None:  # t
     assert 'functions: {"f": 1, "g": 1}' in draft
     result = verify_text(draft, "draft.yaml")
     assert statuses(result) == [["start", "proved"]]
+
+
+def test_functions_named_like_sympy_classes() -> None:
+    # the chain rule again (true), with names SymPy uses for classes of its own; then a false
+    # step: P(x) + Q(x) against P(x) is false for Q = u**2 + 1 (Q(x) > 0 everywhere)
+    _differ_60(lambda x: x + (x**2 + 1), lambda x: x, "0")
+    src = """
+        functions: [Piecewise, Integer, Symbol]
+        steps:
+          - Derivative(Piecewise(Integer(x)), x)
+          - Piecewise'(Integer(x))*Integer'(x)
+          - Piecewise'(Integer(x))*Integer'(x) + Symbol(x)
+    """
+    result = check(src)
+    assert statuses(result) == [["start", "proved", "invalid"]]
+    assert "Symbol(u) = " in (_steps(result)[2].message or "")
