@@ -434,3 +434,23 @@ def test_functions_named_like_sympy_classes() -> None:
     result = check(src)
     assert statuses(result) == [["start", "proved", "invalid"]]
     assert "Symbol(u) = " in (_steps(result)[2].message or "")
+
+
+@pytest.mark.parametrize(
+    "functions, loads",
+    [(["f", "g"], True), ({"f": 1, "h": 2}, True), ("f", True), ({"h": 7}, False), ({"h": 0}, False), ([1], False)],
+)
+def test_schema_and_loader_agree_on_functions(functions, loads: bool) -> None:  # type: ignore[no-untyped-def]
+    jsonschema = pytest.importorskip("jsonschema")
+    from derivcheck.loader import load_text
+    from derivcheck.schema import derivation_schema
+    from derivcheck.yamltree import LoadError
+
+    doc = {"functions": functions, "steps": ["x", "x"]}
+    valid = jsonschema.Draft202012Validator(derivation_schema()).is_valid(doc)
+    try:
+        load_text(json.dumps(doc))
+        loaded = True
+    except LoadError:
+        loaded = False
+    assert valid == loaded == loads
