@@ -553,6 +553,7 @@ def run_grade(
         def run_batch(on_done: Any) -> Any:
             return grade_batch(key, subs, options, on_done)
 
+    prepare_worker()  # here too: forked grading processes inherit it, and the command renders the pages of failed submissions
     writer = FeedbackWriter(key, out)
     written = [0]
 
