@@ -21,7 +21,8 @@ def main(path: str) -> int:
     from math_verify import LatexExtractionConfig, parse, verify
 
     imported = time.perf_counter()
-    pairs = json.loads(open(path).read())
+    with open(path) as f:
+        pairs = json.load(f)
     config = [LatexExtractionConfig()]
     verdicts, parsed = [], []
     for a, b in pairs:
