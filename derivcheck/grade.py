@@ -28,14 +28,15 @@ import signal
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from . import limits
-from .gradekey import Answer, Key, Question, discover, read_submission
 from .checker import ClaimSide, DerivationChecker
+from .gradekey import Answer, Key, Question, discover, read_submission
 from .results import ERROR, INVALID, TIMEOUT, FileResult, file_status
 from .sandbox import limit_memory
 
@@ -74,7 +75,7 @@ class TransitionCache:
         self.entries[key] = verdict
         try:
             self.new.append((key, pickle.dumps(verdict, protocol=pickle.HIGHEST_PROTOCOL)))
-        except Exception:  # noqa: BLE001 - an unpicklable verdict is simply not shared
+        except Exception:  # noqa: BLE001, S110 - an unpicklable verdict is simply not shared
             pass
 
     def get_blob(self, key: str) -> Any:
@@ -87,7 +88,7 @@ class TransitionCache:
         blob = self.entries.get(key)
         if blob is not None:
             try:
-                value = pickle.loads(blob)  # noqa: S301 - written by this batch's own workers
+                value = pickle.loads(blob)
             except Exception:  # noqa: BLE001 - a bad entry is recomputed, never trusted
                 del self.entries[key]
             else:
@@ -117,8 +118,8 @@ class TransitionCache:
                 self.entries.setdefault(key, blob)  # kept pickled: see get_blob
             elif key not in self.entries:
                 try:
-                    self.entries[key] = pickle.loads(blob)  # noqa: S301 - our own workers' data
-                except Exception:  # noqa: BLE001
+                    self.entries[key] = pickle.loads(blob)
+                except Exception:  # noqa: BLE001, S112
                     continue
 
 

@@ -39,11 +39,18 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
-from .grade import BatchOptions, BatchStats, SubmissionGrade, failed_submission, grade_batch
+from .grade import (
+    BatchOptions,
+    BatchStats,
+    SubmissionGrade,
+    failed_submission,
+    grade_batch,
+)
 from .gradekey import Key
 
 #: Batches per worker the work is cut into, at most (enough to keep every worker busy to
@@ -104,7 +111,7 @@ def _children_allowed() -> Iterator[None]:
     """
     import multiprocessing.process as mpp
 
-    config = mpp.current_process()._config  # noqa: SLF001 - no public switch exists
+    config = mpp.current_process()._config  # no public switch exists
     was = config.get("daemon")
     config["daemon"] = False
     try:
@@ -260,7 +267,7 @@ def _close(client: Any, cluster: Any) -> None:
             continue
         try:
             thing.close(timeout=10) if thing is client else thing.close()
-        except Exception:  # noqa: BLE001 - closing after a lost scheduler may fail; nothing is left to save
+        except Exception:  # noqa: BLE001, S110 - closing after a lost scheduler may fail; nothing is left to save
             pass
 
 

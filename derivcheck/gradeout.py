@@ -12,7 +12,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .grade import FAILED, GRADED, MANUAL, MISSING, BatchStats, QuestionGrade, SubmissionGrade, fmt_score
+from .grade import (
+    FAILED,
+    GRADED,
+    MANUAL,
+    MISSING,
+    BatchStats,
+    QuestionGrade,
+    SubmissionGrade,
+    fmt_score,
+)
 from .gradekey import Key
 from .results import ERROR, INVALID, PROVED, START, TESTED, TIMEOUT, FileResult
 
@@ -83,7 +92,7 @@ def prepare_worker() -> None:
 
         _printer()
         convert("\\frac{x^{2}}{\\sqrt{y}}", display="inline")
-    except Exception:  # noqa: BLE001 - without jinja2 or latex2mathml there is nothing to warm
+    except Exception:  # noqa: BLE001, S110 - without jinja2 or latex2mathml there is nothing to warm
         pass
 
 
@@ -537,7 +546,7 @@ def run_grade(
     options = BatchOptions(jobs=jobs, seed=seed, timeout=timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, cache=cache,
                            render=render_feedback_files, setup=prepare_worker)
     if executor == "dask":
-        from .gradedask import DaskUnavailable, DaskLost, grade_batch_dask
+        from .gradedask import DaskLost, DaskUnavailable, grade_batch_dask
 
         try:
             grade_batch_dask(key, [], options, scheduler=scheduler, check_only=True)
@@ -548,7 +557,7 @@ def run_grade(
         def run_batch(on_done: Any) -> Any:
             return grade_batch_dask(key, subs, options, on_done, scheduler=scheduler)
     else:
-        DaskLost = DaskUnavailable = None  # type: ignore[assignment,misc]  # noqa: N806
+        DaskLost = DaskUnavailable = None  # type: ignore[assignment,misc]
 
         def run_batch(on_done: Any) -> Any:
             return grade_batch(key, subs, options, on_done)
@@ -610,7 +619,13 @@ def _run_with_progress(run_batch: Any, on_done: Any, total: int, show: bool) -> 
     if not show:
         return run_batch(on_done)
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.description}"),
                    console=Console(stderr=True), auto_refresh=False, transient=False)

@@ -39,7 +39,7 @@ BY_HAND = (
 
 def grade_cli(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "derivcheck", "grade", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "derivcheck", "grade", *args], cwd=cwd, check=False, capture_output=True, text=True,
                           timeout=timeout, env=env)
 
 
@@ -78,7 +78,7 @@ def test_local_executor_never_imports_dask(tmp_path: Path) -> None:
         "assert not bad, bad\n"
         "print('ok')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
     assert (tmp_path / "out" / "grades.csv").read_text(encoding="utf-8") == BY_HAND
 
@@ -91,7 +91,7 @@ def test_missing_dask_says_what_to_install(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(blocker) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     proc = subprocess.run(
         [sys.executable, "-m", "derivcheck", "grade", str(SMALL / "key.yaml"), str(SMALL / "submissions"), "--out", str(tmp_path / "out"),
-         "--executor", "dask"], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
+         "--executor", "dask"], check=False, capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
     assert proc.returncode == 2
     assert "install derivcheck-cli[dask]" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -231,7 +231,7 @@ def test_killed_worker_costs_a_retry_never_a_submission() -> None:
             os.kill(victim, signal.SIGKILL)
             killed.append(victim)
 
-    grades, stats = grade_batch_dask(key, subs, G.BatchOptions(jobs=2), done, batch=1, on_started=started)
+    grades, _ = grade_batch_dask(key, subs, G.BatchOptions(jobs=2), done, batch=1, on_started=started)
     assert killed
     assert sorted(seen) == sorted(s for s, _ in subs) and len(seen) == len(set(seen))
     assert [g.student for g in grades] == [g.student for g in local]
