@@ -40,9 +40,9 @@ seed: the same seed gives the same instantiations.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import sympy
 from sympy import Rational, Symbol
@@ -145,7 +145,7 @@ class _Instantiator:
     def derivative(self, name: str, orders: tuple[int, ...]) -> sympy.Expr:
         key = (name, orders)
         if key not in self._derivatives:
-            arity, body = self.bodies[name]
+            _, body = self.bodies[name]
             for position in orders:
                 body = sympy.diff(body, ARGUMENTS[position - 1])
             self._derivatives[key] = body

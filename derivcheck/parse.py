@@ -24,7 +24,14 @@ from sympy import Indexed, IndexedBase, Integer, Rational, Symbol
 
 from . import limits
 from .budget import Timeout, time_limit
-from .functions import BIG_NUMBER_FUNCTIONS, CONSTANTS, FUNCTIONS, SPECIAL_FORMS, AbstractApplied, abstract_function
+from .functions import (
+    BIG_NUMBER_FUNCTIONS,
+    CONSTANTS,
+    FUNCTIONS,
+    SPECIAL_FORMS,
+    AbstractApplied,
+    abstract_function,
+)
 
 
 class ExpressionError(ValueError):
@@ -542,9 +549,13 @@ class _Builder:
 
     def _Call(self, node: ast.Call, names: Names) -> sympy.Expr:
         func = node.func
-        if isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "D":
-            if names.functions or (func.args and isinstance(func.args[0], ast.Name) and names.arity_of(func.args[0].id)):
-                return self.d_form(func, node, names)
+        if (
+            isinstance(func, ast.Call)
+            and isinstance(func.func, ast.Name)
+            and func.func.id == "D"
+            and (names.functions or (func.args and isinstance(func.args[0], ast.Name) and names.arity_of(func.args[0].id)))
+        ):
+            return self.d_form(func, node, names)
         if isinstance(func, ast.Name) and _PRIME_PLACEHOLDER_RE.match(func.id):
             return self.prime_form(func, node, names)
         if isinstance(func, ast.Name) and names.arity_of(func.id) is not None:

@@ -20,7 +20,13 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivcheck.abstract import ARGUMENTS, FAMILIES, instantiate, instantiate_sides, instantiation
+from derivcheck.abstract import (
+    ARGUMENTS,
+    FAMILIES,
+    instantiate,
+    instantiate_sides,
+    instantiation,
+)
 from derivcheck.functions import abstract_function
 from tests.conftest import ROOT, check, statuses
 
@@ -179,7 +185,9 @@ def test_identities_of_special_functions_only_are_refuted(seed: int) -> None:
     f = u**3 + u**2 (neither linear, even, odd nor its own derivative) refutes each at x = 1:
     f''(1) = 8 != 0; f(-1) = 0 != f(1) = 2; -f(1) = -2 != f(-1) = 0; f'(1) = 5 != f(1) = 2.
     """
-    f = lambda t: t**3 + t**2  # noqa: E731
+    def f(t):  # type: ignore[no-untyped-def]
+        return t**3 + t**2
+
     _differ_60(lambda x: d(f, x, 2), lambda x: 0, "1")
     _differ_60(lambda x: f(-x), f, "1")
     _differ_60(lambda x: f(-x), lambda x: -f(x), "1")
@@ -272,10 +280,10 @@ def test_instantiations_are_deterministic_and_separate_functions() -> None:
             # neither even nor odd in u: f(u) - f(-u) and f(u) + f(-u) are not 0 at one of
             # u = 1/3, 2/7 (other arguments 1/5), evaluated at 30 digits
             point = {a: sympy.Rational(1, 5) for a in ARGUMENTS[1:arity]}
-            at = lambda v: body.xreplace({u: v, **point})  # noqa: E731
             tries = (sympy.Rational(1, 3), sympy.Rational(2, 7))
-            assert any(abs(sympy.N(at(t) - at(-t), 30)) > 1e-20 for t in tries)
-            assert any(abs(sympy.N(at(t) + at(-t), 30)) > 1e-20 for t in tries)
+            values = [(body.xreplace({u: t, **point}), body.xreplace({u: -t, **point})) for t in tries]
+            assert any(abs(sympy.N(p - m, 30)) > 1e-20 for p, m in values)
+            assert any(abs(sympy.N(p + m, 30)) > 1e-20 for p, m in values)
     assert instantiation(functions, 5, 0) != instantiation(functions, 6, 0)
     assert len(FAMILIES) == 4
 
