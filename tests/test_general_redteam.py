@@ -298,7 +298,7 @@ def test_truth_binomial_convolution_is_binomial_K_plus_1_choose_5(K: int) -> Non
     assert (value == 0) == (K <= 3)  # right at the default sizes 2 and 3, wrong from K = 4
 
 
-@pytest.mark.parametrize("n", range(0, 12))
+@pytest.mark.parametrize("n", range(12))
 def test_truth_reversed_hockey_stick(n: int) -> None:
     value = sum(math.comb(n - j, 2) for j in range(n + 1))
     assert value == math.comb(n + 1, 3)
@@ -406,17 +406,17 @@ def test_truth_softmax_family_for_several_K(K: int) -> None:
     y = _softmax(z)
     tol = mpf(10) ** -40
     assert abs(sum(y) - 1) < tol
-    lse = lambda zz: mlog(sum(mexp(v) for v in zz))  # noqa: E731
+    lse = lambda zz: mlog(sum(mexp(v) for v in zz))
     c = mpf("1.7")
     assert abs(lse([v - c for v in z]) + c - lse(z)) < tol
     for k in range(K):
         assert abs(mlog(y[k]) - (z[k] - lse(z))) < tol
-        dk = mdiff(lambda t: lse(z[:k] + [t] + z[k + 1:]), z[k])
+        dk = mdiff(lambda t, k=k: lse(z[:k] + [t] + z[k + 1:]), z[k])
         assert abs(dk - y[k]) < tol
         for T in range(K):
-            jac = mdiff(lambda t: _softmax(z[:T] + [t] + z[T + 1:])[k], z[T])
+            jac = mdiff(lambda t, k=k, T=T: _softmax(z[:T] + [t] + z[T + 1:])[k], z[T])
             assert abs(jac - y[k] * ((1 if k == T else 0) - y[T])) < tol
-            ce = mdiff(lambda t: -mlog(_softmax(z[:k] + [t] + z[k + 1:])[T]), z[k])
+            ce = mdiff(lambda t, k=k, T=T: -mlog(_softmax(z[:k] + [t] + z[k + 1:])[T]), z[k])
             assert abs(ce - (y[k] - (1 if k == T else 0))) < tol
 
 
