@@ -205,3 +205,26 @@ def test_a_result_missing_a_diagnosis_for_lack_of_time_is_not_kept(key, monkeypa
     result, _ = G.verify_answer_cached("q1", answer, cache)
     assert [d.kind for d in result.chains[0].steps[1].diagnoses]  # sign-error, given the time
     assert [k for k in cache.entries if k.startswith(G.ANSWER_KEY)]
+
+
+def test_a_verdict_reached_while_a_limit_fired_is_not_shared(key, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proof given up for lack of time gives a weaker verdict; the next student must get a fresh look."""
+    from derivcheck.budget import Timeout
+    from derivcheck.engine import Engine
+
+    answer = _answer(key, SMALL / "submissions" / "good.yaml", "q1")
+    real = Engine.compare
+
+    def pressed(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        Timeout()  # as a time limit firing inside the comparison would (and being handled there)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "compare", pressed)
+    cache = G.TransitionCache()
+    result, _ = G.verify_answer_cached("q1", answer, cache)
+    # by hand: d/dx x**3 = 3*x**2 (the power rule)
+    assert [s.status for s in result.chains[0].steps][1] in ("proved", "tested")
+    assert cache.entries == {}
+    monkeypatch.undo()
+    G.verify_answer_cached("q1", answer, cache)
+    assert cache.entries
