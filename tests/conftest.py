@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -27,7 +28,6 @@ def root() -> Path:
     return ROOT
 
 
-@pytest.fixture(autouse=True)
-def _no_result_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every CLI run in the tests checks its files anew; tests/test_cache.py turns the cache on where it is the subject."""
-    monkeypatch.setenv("DERIVCHECK_NO_CACHE", "1")
+# Every CLI run in the tests, subprocesses and module-scoped fixtures included, checks its
+# files anew; tests/test_cache.py turns the cache on (monkeypatch.delenv) where it is the subject.
+os.environ["DERIVCHECK_NO_CACHE"] = "1"
