@@ -575,7 +575,8 @@ def coverage_for_every_size(
     number): its equality pattern. If the other conditions read no size and no
     definition that does, an instance's coverage depends on its pattern alone, so
     the listed sizes decide every size once the largest of them realizes every
-    pattern: it must have room for every index and number to differ.
+    pattern: it must have room for every index and number to differ. A value
+    condition that goes through a definition is not looked into: no claim then.
     """
     numbers: set[sympy.Expr] = set()
     per_size: dict[str, set[Symbol]] = {}
@@ -602,9 +603,8 @@ def coverage_for_every_size(
         for side in (rel.left, rel.right):
             if any(isinstance(s, Symbol) and s.name in ctx.sizes for s in side.free_symbols):
                 return False
-            for name in ctx._references(side):
-                if ctx.free_sizes(ctx.definitions[name].body):
-                    return False
+            if ctx._references(side):
+                return False  # a definition may read a size, a literal index (c: x[1]) or an index's value
             for leaf in side.atoms(Indexed):
                 for arg in leaf.indices:
                     if not (isinstance(arg, Integer) or (isinstance(arg, Symbol) and arg.name in ctx.index_size)):
