@@ -341,7 +341,7 @@ WITNESSES: dict[str, Any] = {
     "fixed_abstract_function_sizes_unnamed": lambda: (
         "K = 4, f(u) = u**2/2, z = e1, k = 1",
         mdiff(lambda t: (t + 0 + 0 + 0) ** 2 / 2, mpf(1)), mpf(1) * (1 + (4 - 2) * (4 - 3) * 1)),
-    "bug_coverage_literal_index_in_definition": lambda: ("K = 2, k = 2, x = (1, 0), c = x[1]", max(mpf(0), mpf(1)), mpf(0)),
+    "fixed_coverage_literal_index_in_definition": lambda: ("K = 2, k = 2, x = (1, 0), c = x[1]", max(mpf(0), mpf(1)), mpf(0)),
     "sound_positive_integer_bound_listed_values": lambda: (
         "n = 6", sum(mpf(j) for j in range(1, 7)) + 5 * 4 * 3 * 2 * 1 * (6 - 8) * (6 - 13), mpf(6 * 7) / 2),
     "sound_poly_vanishing_at_listed_sizes": lambda: ("K = 5, x = e1", mpf(1), mpf(1) + 6),
