@@ -233,6 +233,7 @@ def grading(run: Run) -> None:
         last = last_full_grading()
         if last is not None:
             target, name = last
+            target.measured += " (last full run)"
             target.note = f"not run: read from the last full run, bench/results/{name}"
             run.add(target)
             return
