@@ -52,7 +52,7 @@ FORMATS = ["text", "json", "github", "sarif", "auto", "concise", "html"]
     "html (one self-contained page, with --output-file) or auto (github when GITHUB_ACTIONS is set, else text).",
 )
 @click.option("--output-file", "-o", "output_file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to this file instead of standard output.")
-@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=None, help=f"Seconds per transition.  [default: {DEFAULT_TIMEOUT:g}]")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=None, help=f"CPU seconds per transition (so a busy machine gives the same verdicts).  [default: {DEFAULT_TIMEOUT:g}]")
 @click.option("--seed", type=int, default=None, help="Sampling seed; the same seed gives the same report.  [default: 0]")
 @click.option("--quiet", "-q", is_flag=True, help="Only problems: text shows problem steps and the summary; sarif and concise leave out notes; github already prints only problems.")
 @click.option("--statistics", is_flag=True, help="Print how many findings there are of each code instead of the findings (JSON with --format json).")
@@ -289,7 +289,7 @@ def schema(key: bool, context: bool) -> None:
 @click.argument("submissions", type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path), required=True, help="Folder for grades.csv, grades.json, feedback/, summary.md.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0, max=256), default=0, help="Worker processes (default: the number of cores).")
-@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="CPU seconds per transition (so a busy machine gives the same verdicts).")
 @click.option("--submission-timeout", type=click.FloatRange(min=1, max=86400), default=120.0, show_default=True, help="Wall-clock seconds per submission; past it the submission is graded 0.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=3072, show_default=True, help="Address-space limit per worker in MB (0: none).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")
@@ -316,7 +316,7 @@ def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, su
               help="The folder holding the student's one file (.yaml, .yml or .md).")
 @click.option("--results", "results", type=click.Path(path_type=Path, dir_okay=False), default=Path("/autograder/results/results.json"), show_default=True,
               help="Where to write Gradescope's results.json.")
-@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="Seconds per transition.")
+@click.option("--timeout", type=click.FloatRange(min=0.1, max=3600), default=DEFAULT_TIMEOUT, show_default=True, help="CPU seconds per transition (so a busy machine gives the same verdicts).")
 @click.option("--submission-timeout", type=click.FloatRange(min=1, max=86400), default=120.0, show_default=True, help="Wall-clock seconds for the submission; past it, it scores 0.")
 @click.option("--memory", "memory_mb", type=click.IntRange(min=0), default=3072, show_default=True, help="Address-space limit in MB (0: none).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Sampling seed.")

@@ -17,7 +17,7 @@ product). Anything not shown gives no closed form, never a guess.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import sympy
 from sympy import Product, Sum, Symbol
@@ -98,6 +98,6 @@ def _is_zero(e: sympy.Expr) -> bool:
             with time_limit(SECONDS):
                 if attempt(e) == 0:
                     return True
-        except (Timeout, Exception):  # noqa: BLE001 - a failed attempt proves nothing
+        except (Timeout, Exception):  # noqa: BLE001, S112 - a failed attempt proves nothing
             continue
     return False

@@ -9,8 +9,8 @@ except ``v``, differentiates holding the other names fixed, then expands fully.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterable, Mapping
 
 import sympy
 from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
@@ -18,8 +18,8 @@ from sympy import Derivative, Indexed, Integer, Product, Sum, Symbol
 from . import limits
 from .budget import Timeout, time_limit
 from .closedforms import closed_form
-from .functions import CONSTANTS, kink_diff
 from .domains import REAL, Domain, DomainError, parse_domain
+from .functions import CONSTANTS, kink_diff
 from .loader import declared_name, function_clashes
 from .model import Scope, Text
 from .parse import (
@@ -45,7 +45,7 @@ class ContextError(ValueError):
     """A problem in a file's context or in one expression, with its line."""
 
     def __init__(
-        self, message: str, line: int | None = None, column: int | None = None, more: list["ContextError"] | None = None
+        self, message: str, line: int | None = None, column: int | None = None, more: list[ContextError] | None = None
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -424,7 +424,7 @@ class Context:
             self._scope_cache[key] = frozenset(self.names_read(d.body) - params)  # type: ignore[assignment]
         return self._scope_cache[key]  # type: ignore[return-value]
 
-    def resolver(self, instance: Mapping[Symbol, Integer]) -> "Resolver":
+    def resolver(self, instance: Mapping[Symbol, Integer]) -> Resolver:
         return Resolver(self, dict(instance))
 
     def domain_of(self, leaf: Symbol) -> Domain:
@@ -451,7 +451,7 @@ def _holds(rel: Relation, values: Mapping[Symbol, sympy.Expr]) -> bool:
         ">": lambda: left > right,
         ">=": lambda: left >= right,
     }[rel.op]()
-    return bool(result == True)  # noqa: E712 (SymPy booleans)
+    return bool(result == True)
 
 
 def condition_holds(rel: Relation, values: Mapping[Symbol, sympy.Expr]) -> bool:

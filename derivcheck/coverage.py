@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,7 +28,7 @@ import sympy
 from sympy import Interval, Rational, S, Symbol, oo
 
 from . import limits
-from .budget import Timeout, time_limit
+from .budget import Timeout, clock, time_limit
 from .context import Condition, Context, ContextError, condition_holds
 from .domains import Domain
 
@@ -116,14 +115,14 @@ class Reasoner:
     def __init__(self, ctx: Context, seconds: float = 4 * limits.DEFAULT_TIMEOUT) -> None:
         self.ctx = ctx
         self._solved: dict[tuple, object] = {}
-        self.deadline = time.monotonic() + seconds
+        self.deadline = clock() + seconds  # CPU seconds, as every budget
 
     # -- one condition at one instance ----------------------------------------------------
     def constraint(self, c: Condition, inst: dict[Symbol, sympy.Integer]) -> tuple[Var, object] | bool:
         """``True``/``False`` for a decided condition, else (variable, allowed set)."""
         if c.kind == "index":
             return condition_holds(c.relation, inst)
-        if time.monotonic() > self.deadline:
+        if clock() > self.deadline:
             raise Undecided("reading the conditions took too long")
         try:
             resolver = self.ctx.resolver(inst)

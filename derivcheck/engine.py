@@ -44,8 +44,8 @@ from .certify import (
 )
 from .context import Condition, Context, ContextError, Resolver, substitutions
 from .domains import Domain
-from .numeric import Compiled, as_number, float_close, float_point, relative_close
 from .general import prove_general
+from .numeric import Compiled, as_number, float_close, float_point, relative_close
 from .proof import _ATTEMPTS, _CHEAP, prove_equal, prove_zero
 from .results import (  # CertifiedCounterexample lives with the results: a cached result is read without SymPy
     INVALID,

@@ -23,7 +23,16 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 import sympy
-from sympy import Derivative, Indexed, IndexedBase, Integer, KroneckerDelta, Product, Sum, Symbol
+from sympy import (
+    Derivative,
+    Indexed,
+    IndexedBase,
+    Integer,
+    KroneckerDelta,
+    Product,
+    Sum,
+    Symbol,
+)
 
 from .budget import Budget
 from .closedforms import closed_form
@@ -451,9 +460,9 @@ class _Prover:
         false = {}
         for eq in e.atoms(sympy.Eq):
             for a, b in ((eq.lhs, eq.rhs), (eq.rhs, eq.lhs)):
-                if isinstance(a, Symbol) and b.is_number and a.name in self.ctx.domains:
-                    if not self.ctx.domain_of(a).contains(b):
-                        false[eq] = sympy.false
+                known = isinstance(a, Symbol) and b.is_number and a.name in self.ctx.domains
+                if known and not self.ctx.domain_of(a).contains(b):
+                    false[eq] = sympy.false
         return e.xreplace(false) if false else e
 
     def closed_product(self, body: sympy.Expr, limit: tuple) -> sympy.Expr | None:

@@ -16,7 +16,6 @@ text, escaped, in ``<code>``: a hostile step is shown as text, never as markup.
 from __future__ import annotations
 
 import re
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,8 @@ from functools import lru_cache
 from html import escape
 
 from markupsafe import Markup
+
+from ..budget import clock
 
 #: Longer sources are shown as text: converting them costs more than it helps a reader.
 MAX_SOURCE = 2000
@@ -41,7 +42,7 @@ _page_deadline: float | None = None
 def page_budget(seconds: float = PAGE_SECONDS) -> Iterator[None]:
     """Bound the time one page spends on mathematics: a hostile submission cannot stall the batch's outputs."""
     global _page_deadline
-    previous, _page_deadline = _page_deadline, time.monotonic() + seconds
+    previous, _page_deadline = _page_deadline, clock() + seconds  # CPU seconds, as every budget
     try:
         yield
     finally:
@@ -49,7 +50,7 @@ def page_budget(seconds: float = PAGE_SECONDS) -> Iterator[None]:
 
 
 def _out_of_time() -> bool:
-    return _page_deadline is not None and time.monotonic() > _page_deadline
+    return _page_deadline is not None and clock() > _page_deadline
 
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 _ELEMENTS = frozenset(
