@@ -242,6 +242,31 @@ class Engine:
                 TIMEOUT, f"no proof or counterexample within {self.timeout:g} s", sum(s.defined for s in screens), notes=notes
             )
 
+        def screen_instance(n: int, inst: dict, a: sympy.Expr, b: sympy.Expr, filters: list) -> Verdict | None:
+            # sampled once per instantiation of the declared functions (once without any)
+            for m, (ca, cb, cf, how) in enumerate(instantiate_sides(a, b, filters, self.seed, n)):
+                rng = random.Random(f"{self.seed}|{label}|{n}" + (f"|{m}" if m else ""))
+                sc = self.screen(ca, cb, cf, rng, inst, texts, budget, n)
+                sc.instantiation = how
+                screens.append(sc)
+                if sc.note and not notes:
+                    note = sc.note  # a point of the instantiation, not of generic functions
+                    notes.append(replace(note, message=f"with {how}: {note.message}") if how else note)
+                if sc.cex is not None:
+                    return invalid(sc, sc.cex)
+            return None
+
+        def proved_for_every_size() -> Verdict | None:
+            try:
+                with budget.enforce(GENERAL_SHARE):
+                    if prove_general(self.ctx, left, right, conditions, budget):
+                        every = " and ".join(sorted({n for inst in instances for n in self._size_names(inst)}))
+                        points = sum(s.defined for s in screens)
+                        return Verdict(PROVED, f"proved for every {every}", points, notes=notes, general=True)
+            except Timeout:
+                pass
+            return None
+
         try:
             with budget.enforce():
                 instances = self.ctx.instances([left, right], conditions)
@@ -252,22 +277,41 @@ class Engine:
                         + (", ".join(repr(c.text) for c in index) or "of this step"),
                         index[0].line if index else None,
                     )
-                for n, inst in enumerate(instances):
-                    a, b, filters = self.sides(left, right, conditions, inst)
-                    pairs.append((a, b, filters))  # proofs keep declared functions abstract
-                    # sampled once per instantiation of the declared functions (once without any)
-                    for m, (ca, cb, cf, how) in enumerate(instantiate_sides(a, b, filters, self.seed, n)):
-                        rng = random.Random(f"{self.seed}|{label}|{n}" + (f"|{m}" if m else ""))
-                        sc = self.screen(ca, cb, cf, rng, inst, texts, budget, n)
-                        sc.instantiation = how
-                        screens.append(sc)
-                        if sc.note and not notes:
-                            note = sc.note  # a point of the instantiation, not of generic functions
-                            notes.append(replace(note, message=f"with {how}: {note.message}") if how else note)
-                        if sc.cex is not None:
-                            return invalid(sc, sc.cex)
+                # Both sides at every instance first: a side in error is an error whatever is proved.
+                failure: SideError | None = None
+                for inst in instances:
+                    try:
+                        pairs.append(self.sides(left, right, conditions, inst))  # proofs keep functions abstract
+                    except SideError as err:
+                        failure = err
+                        break
+                sizes = self.size_phrase(instances)  # every instance, sampled or not (identical sides are not)
+                indexed = bool(sizes)
+                # An indexed step is sampled at its first instance (where most slips show, and
+                # the domain-change note is found), then proved for every size if it can be;
+                # only when that fails are the other instances sampled.
+                general_first = prove and indexed and failure is None
+                first = min(1, len(pairs)) if general_first else len(pairs)
+                for n in range(first):
+                    found = screen_instance(n, instances[n], *pairs[n])
+                    if found is not None:
+                        return found
         except Timeout:
             return timeout()
+        if general_first:
+            found = proved_for_every_size()
+            if found is not None:
+                return found
+            try:
+                with budget.enforce():
+                    for n in range(first, len(pairs)):
+                        found = screen_instance(n, instances[n], *pairs[n])
+                        if found is not None:
+                            return found
+            except Timeout:
+                return timeout()
+        if failure is not None:
+            raise failure
         points = sum(s.defined for s in screens)
         if texts and not any(s.passed for s in screens):
             return Verdict(
@@ -277,18 +321,6 @@ class Engine:
                 0,
                 notes=notes,
             )
-        sizes = self.size_phrase(instances)  # every instance, sampled or not (identical sides are not)
-        indexed = bool(sizes)
-        if prove and indexed:
-            try:
-                with budget.enforce(GENERAL_SHARE):
-                    if prove_general(self.ctx, left, right, conditions, budget):
-                        every = " and ".join(sorted({n for inst in instances for n in self._size_names(inst)}))
-                        return Verdict(
-                            PROVED, f"proved for every {every}", points, notes=notes, general=True
-                        )
-            except Timeout:
-                pass
         if prove:
             try:
                 with budget.enforce(PROOF_SHARE):
