@@ -219,7 +219,7 @@ def main() -> None:
               + ("" if n == 2000 else f" (measured on {n}, the target is for 2000)"))
         dask = next((r for r in runs if r["executor"] == "dask"), None)
         if dask is not None:
-            from derivcheck.gradedask import batch_size
+            from derivcheck.grading.dask import batch_size
 
             overhead = dask["seconds"] / local2["seconds"] - 1
             same = same_outputs(outs[("local", 2, True)], outs[("dask", 2, True)])

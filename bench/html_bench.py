@@ -31,9 +31,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from derivcheck.formats import mathml
-    from derivcheck.grade import BatchOptions, grade_batch
-    from derivcheck.gradekey import discover, load_key
-    from derivcheck.gradeout import write_outputs
+    from derivcheck.grading.batch import BatchOptions, grade_batch
+    from derivcheck.grading.key import discover, load_key
+    from derivcheck.grading.outputs import write_outputs
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)

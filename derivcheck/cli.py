@@ -302,7 +302,7 @@ def schema(key: bool, context: bool) -> None:
 def grade(key: Path, submissions: Path, out: Path, jobs: int, timeout: float, submission_timeout: float, memory_mb: int, seed: int, gradescope: bool, no_cache: bool,
           executor: str, scheduler: str | None) -> None:
     """Grade every submission in SUBMISSIONS against the answer KEY."""
-    from .gradeout import run_grade
+    from .grading.outputs import run_grade
 
     if scheduler is not None and executor != "dask":
         raise click.UsageError("--scheduler is for --executor dask")
@@ -328,7 +328,7 @@ def gradescope(key: Path, submission: Path, results: Path, timeout: float, submi
     Run it from the autograder's run_autograder script (docs/grading.md has a template).
     results.json is written even when the submission cannot be read, with the reason.
     """
-    from .gradescope import run_gradescope
+    from .grading.gradescope import run_gradescope
 
     sys.exit(run_gradescope(key, submission, results, timeout=timeout, seed=seed, submission_timeout=submission_timeout,
                             memory_mb=memory_mb, visibility=visibility))

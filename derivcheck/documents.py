@@ -44,7 +44,7 @@ def load_context(path: str | Path, question: str | None = None) -> ContextFile:
     text = read_text(path)
     root = read_yaml(text)
     if isinstance(root, Map) and "questions" in root.items:
-        from .gradekey import load_key
+        from .grading.key import load_key
 
         key = load_key(path)
         if question is None:
@@ -207,7 +207,7 @@ def _latex():  # type: ignore[no-untyped-def]
 
 def read_markdown_submission(path: Path, key: "Key") -> "Submission":
     """A submission written in Markdown/LaTeX: one section per question (``## q1``)."""
-    from .gradekey import Answer, Submission
+    from .grading.key import Answer, Submission
     from .markdown import document_drafts, sections
 
     shown = str(path)
@@ -243,11 +243,11 @@ def read_markdown_submission(path: Path, key: "Key") -> "Submission":
 
 def register_markdown_reader() -> None:
     """Let ``derivcheck grade`` read ``STUDENT.md`` submissions next to ``.yaml`` ones."""
-    from .gradekey import register_reader
+    from .grading.key import register_reader
 
     register_reader(".md", read_markdown_submission)
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .gradekey import Key, Submission
+    from .grading.key import Key, Submission
     from .markdown import ChainDraft

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from derivcheck.gradeout import run_grade
+from derivcheck.grading.outputs import run_grade
 
 pytestmark = pytest.mark.slow
 

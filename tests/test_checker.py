@@ -222,8 +222,8 @@ questions:
 
 
 def test_grading_deducts_missing_case_for_a_narrowed_chain(tmp_path: Path) -> None:
-    from derivcheck import grade as G
-    from derivcheck.gradekey import load_key
+    from derivcheck.grading import batch as G
+    from derivcheck.grading.key import load_key
 
     (tmp_path / "key.yaml").write_text(KEY)
     (tmp_path / "s1.yaml").write_text(
@@ -250,8 +250,8 @@ def test_grading_deducts_missing_case_for_a_narrowed_chain(tmp_path: Path) -> No
 
 
 def test_grading_does_not_deduct_for_undecided_coverage(tmp_path: Path) -> None:
-    from derivcheck import grade as G
-    from derivcheck.gradekey import load_key
+    from derivcheck.grading import batch as G
+    from derivcheck.grading.key import load_key
 
     (tmp_path / "key.yaml").write_text("assignment: T\nquestions:\n  q1:\n    points: 10\n    claim: x + y = y + x\n")
     (tmp_path / "s.yaml").write_text("answers:\n  q1:\n    cases:\n      - given: floor(x) > y\n        steps: [x + y, y + x]\n")
@@ -259,7 +259,7 @@ def test_grading_does_not_deduct_for_undecided_coverage(tmp_path: Path) -> None:
     q = g.questions["q1"]
     assert q.deductions == [] and any("could not be decided" in r for r in q.review)
     # the student's feedback says why, instead of an empty "Cases not covered:"
-    from derivcheck.gradeout import chain_md
+    from derivcheck.grading.outputs import chain_md
 
     assert q.result is not None
     text = "\n".join(chain_md(q.result))

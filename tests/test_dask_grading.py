@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from derivcheck import grade as G
-from derivcheck.gradekey import discover, load_key
+from derivcheck.grading import batch as G
+from derivcheck.grading.key import discover, load_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "data" / "grading" / "small"
@@ -71,7 +71,7 @@ def test_local_executor_never_imports_dask(tmp_path: Path) -> None:
     code = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from derivcheck.gradeout import run_grade\n"
+        "from derivcheck.grading.outputs import run_grade\n"
         f"rc = run_grade(Path({str(SMALL / 'key.yaml')!r}), Path({str(SMALL / 'submissions')!r}), Path({str(tmp_path / 'out')!r}), jobs=1, progress=False)\n"
         "assert rc == 0, rc\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dask', 'distributed'))\n"
@@ -104,7 +104,7 @@ def test_scheduler_without_dask_executor_is_a_usage_error(tmp_path: Path) -> Non
 
 
 def test_batch_size() -> None:
-    from derivcheck.gradedask import MAX_BATCH, batch_size
+    from derivcheck.grading.dask import MAX_BATCH, batch_size
 
     assert batch_size(2000, 2) == MAX_BATCH
     assert batch_size(40, 2) == 3
@@ -211,7 +211,7 @@ def test_killed_worker_costs_a_retry_never_a_submission() -> None:
     """Kill a worker process mid-batch: every submission is still graded exactly once, with the local grades."""
     key = load_key(SMALL / "key.yaml")
     subs, _ = discover(SMALL / "submissions")
-    from derivcheck.gradedask import grade_batch_dask
+    from derivcheck.grading.dask import grade_batch_dask
 
     local, _ = G.grade_batch(key, subs, G.BatchOptions(jobs=1))
     seen: list[str] = []
@@ -242,7 +242,7 @@ def test_killed_worker_costs_a_retry_never_a_submission() -> None:
 @pytest.mark.slow
 def test_lost_scheduler_is_a_clear_error_and_leaves_complete_files(pair: Pair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    from derivcheck import gradeout
+    from derivcheck.grading import outputs as gradeout
 
     out = tmp_path / "out"
     real = gradeout.FeedbackWriter.__call__
@@ -254,7 +254,7 @@ def test_lost_scheduler_is_a_clear_error_and_leaves_complete_files(pair: Pair, t
 
     monkeypatch.setattr(gradeout.FeedbackWriter, "__call__", write_then_lose)
     # one submission per batch, so that work is still out when the scheduler goes
-    monkeypatch.setattr("derivcheck.gradedask.MAX_BATCH", 1)
+    monkeypatch.setattr("derivcheck.grading.dask.MAX_BATCH", 1)
     started = time.monotonic()
     rc = gradeout.run_grade(SMALL / "key.yaml", SMALL / "submissions", out, executor="dask", scheduler=pair.address, progress=False)
     err = capsys.readouterr().err
@@ -273,7 +273,7 @@ def test_lost_scheduler_is_a_clear_error_and_leaves_complete_files(pair: Pair, t
 
 
 def test_a_worker_that_cannot_see_the_files_says_so(tmp_path: Path) -> None:
-    from derivcheck.gradedask import grade_chunk
+    from derivcheck.grading.dask import grade_chunk
 
     key = load_key(SMALL / "key.yaml")
     with pytest.raises(FileNotFoundError, match="cannot be read on this Dask worker"):
@@ -294,7 +294,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_batches_cover_every_submission_once() -> None:
-    from derivcheck.gradedask import _chunks
+    from derivcheck.grading.dask import _chunks
 
     for n in (1, 7, 100, 2000):
         todo = [(f"s{i}", f"s{i}.yaml") for i in range(n)]

@@ -99,7 +99,7 @@ def test_markdown_submissions_are_graded(tmp_path: Path) -> None:
 
 def test_markdown_submission_without_sections(tmp_path: Path) -> None:
     from derivcheck.documents import read_markdown_submission
-    from derivcheck.gradekey import load_key
+    from derivcheck.grading.key import load_key
 
     sub_path = tmp_path / "s1.md"
     sub_path.write_text("Just prose.\n")

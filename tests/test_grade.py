@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from derivcheck import grade as G
-from derivcheck.gradekey import (
+from derivcheck.grading import batch as G
+from derivcheck.grading.key import (
     DEFAULT_DEDUCTIONS,
     Answer,
     KeyProblem,
@@ -26,7 +26,7 @@ from derivcheck.gradekey import (
     register_reader,
     READERS,
 )
-from derivcheck.gradeout import feedback_md, gradescope_json, histogram, summary_md
+from derivcheck.grading.outputs import feedback_md, gradescope_json, histogram, summary_md
 from derivcheck.results import (
     ERROR,
     INVALID,
@@ -412,7 +412,7 @@ def test_parallel_equals_serial_and_cache_off(graded, key):
     subs = [(s, work / "subs" / f"{s}.yaml") for s in chosen]
     serial, stats = G.grade_batch(key, subs, G.BatchOptions(jobs=1, cache=False))
     assert stats.cache_hits == 0
-    from derivcheck.gradeout import grades_json
+    from derivcheck.grading.outputs import grades_json
 
     mine = grades_json(key, serial)
     theirs = {s["student"]: s for s in parallel["students"]}

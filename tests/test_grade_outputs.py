@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from derivcheck import grade as G
-from derivcheck import gradeout
-from derivcheck.gradekey import discover, load_key, read_submission
+from derivcheck.grading import batch as G
+from derivcheck.grading import outputs as gradeout
+from derivcheck.grading.key import discover, load_key, read_submission
 from derivcheck.results import TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -138,12 +138,12 @@ def test_upload_in_a_subfolder_is_found(tmp_path: Path) -> None:
 
 
 def test_results_are_written_even_when_grading_itself_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import derivcheck.grade
+    import derivcheck.grading.batch
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("worker pool broke")
 
-    monkeypatch.setattr(derivcheck.grade, "grade_batch", boom)
+    monkeypatch.setattr(derivcheck.grading.batch, "grade_batch", boom)
     root = autograder_tree(tmp_path, "good.yaml")
     result = CliRunner().invoke(main, ["gradescope", str(root / "source" / "key.yaml"), "--submission", str(root / "submission"),
                                        "--results", str(root / "results" / "results.json")])

@@ -222,7 +222,7 @@ def test_json_report_stays_json_with_huge_values() -> None:
 def test_memory_limit_helper() -> None:
     """limit_memory lowers RLIMIT_AS in a child process; an allocation past it is a MemoryError."""
     code = (
-        "from derivcheck.sandbox import limit_memory, memory_limit\n"
+        "from derivcheck.grading.sandbox import limit_memory, memory_limit\n"
         "ok = limit_memory(1024**3)\n"
         "print(ok, memory_limit())\n"
         "try:\n"

@@ -35,7 +35,7 @@ from derivcheck.formats.mathml import (
     sanitize,
     step_mathml,
 )
-from derivcheck.gradeout import run_grade, write_outputs
+from derivcheck.grading.outputs import run_grade, write_outputs
 
 DATA = Path(__file__).parent / "data" / "html"
 MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
@@ -388,8 +388,8 @@ def test_counterexample_table_matches_mpmath(tmp_path: Path, seed: int) -> None:
 
 
 def test_grade_without_html_packages_writes_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from derivcheck import grade as G
-    from derivcheck.gradekey import discover, load_key
+    from derivcheck.grading import batch as G
+    from derivcheck.grading.key import discover, load_key
 
     key = load_key(DATA / "key.yaml")
     subs, _ = discover(DATA / "submissions")
@@ -521,7 +521,7 @@ def test_a_file_name_that_is_not_utf8_does_not_stop_the_outputs(tmp_path: Path) 
 
 
 def test_safe_id_keeps_distinct_byte_names_distinct() -> None:
-    from derivcheck.gradeout import safe_id
+    from derivcheck.grading.outputs import safe_id
 
     names = [os.fsdecode(b) for b in (b"\xff", b"\xfe", b"\xff\xfe", b"a\xe9", b"a\xc3\xa9")]  # the last is valid UTF-8: "aé"
     ids = [safe_id(n) for n in names]
@@ -532,8 +532,8 @@ def test_safe_id_keeps_distinct_byte_names_distinct() -> None:
 
 def test_outputs_quote_non_utf8_bytes_in_messages(tmp_path: Path) -> None:
     # a failure reason that quotes a non-UTF-8 path (as a loader message does) is written escaped, not dropped
-    from derivcheck.grade import FAILED, QuestionGrade, SubmissionGrade
-    from derivcheck.gradekey import load_key
+    from derivcheck.grading.batch import FAILED, QuestionGrade, SubmissionGrade
+    from derivcheck.grading.key import load_key
 
     key = load_key(DATA / "key.yaml")
     reason = "cannot read " + os.fsdecode(b"/subs/\xff.yaml")

@@ -301,7 +301,7 @@ KEY_REJECTED = {
 
 
 def key_loader_accepts(text: str, tmp_path: Path) -> bool:
-    gradekey = pytest.importorskip("derivcheck.gradekey")
+    gradekey = pytest.importorskip("derivcheck.grading.key")
     path = tmp_path / "key.yaml"
     path.write_text(text, encoding="utf-8")
     try:

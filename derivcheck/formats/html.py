@@ -240,7 +240,7 @@ def mistakes_by_kind(found: Iterable[tuple[tuple[str, str, str], set[str]]]) -> 
 
 def render_report(key: Any, grades: list[Any], mistakes: list[Mistake]) -> str:
     """The teacher's page: distributions, common mistakes, the students, the failures."""
-    from ..grade import MANUAL, fmt_score
+    from ..grading.batch import MANUAL, fmt_score
 
     ordered = sorted(grades, key=lambda g: g.student)
     auto_points = sum((q.points for q in key.auto_questions), Fraction(0))
@@ -273,7 +273,7 @@ def render_report(key: Any, grades: list[Any], mistakes: list[Mistake]) -> str:
 
 
 def _distribution(ident: str, title: str, scores: list[Fraction], points: Fraction) -> dict[str, Any]:
-    from ..grade import fmt_score
+    from ..grading.batch import fmt_score
 
     mm = charts.mean_median(scores)
     return {
@@ -287,7 +287,7 @@ def _distribution(ident: str, title: str, scores: list[Fraction], points: Fracti
 
 def render_feedback(key: Any, g: Any) -> str:
     """A student's page: per question the score, the deductions and the chain as mathematics."""
-    from ..grade import fmt_score
+    from ..grading.batch import fmt_score
 
     auto = sum((q.points for q in key.auto_questions), Fraction(0))
     return _render("feedback.html.j2", key=key, g=g, auto=fmt_score(auto), fmt=fmt_score,

@@ -7,10 +7,10 @@ from fractions import Fraction
 import pytest
 from click.testing import CliRunner
 
-from derivcheck import grade as G
+from derivcheck.grading import batch as G
 from derivcheck.cli import main
-from derivcheck.gradekey import Answer, load_key
-from derivcheck.gradeout import common_mistakes
+from derivcheck.grading.key import Answer, load_key
+from derivcheck.grading.outputs import common_mistakes
 from derivcheck.results import (
     INVALID,
     PROVED,

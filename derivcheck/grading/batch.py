@@ -34,11 +34,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import limits
-from .budget import Timeout
-from .checker import ClaimSide, DerivationChecker
-from .gradekey import Answer, Key, Question, discover, read_submission
-from .results import ERROR, INVALID, TIMEOUT, FileResult, file_status
+from .. import limits
+from ..budget import Timeout
+from ..checker import ClaimSide, DerivationChecker
+from .key import Answer, Key, Question, discover, read_submission
+from ..results import ERROR, INVALID, TIMEOUT, FileResult, file_status
 from .sandbox import limit_memory
 
 #: Default wall-clock limit per submission (seconds) and address-space limit per worker (MB).
@@ -135,7 +135,7 @@ def _canon(expr: Any) -> str:
 
 
 def _make_caching_engine(ctx: Any, seed: int, timeout: float, cache: TransitionCache, prefix: str) -> Any:
-    from .engine import Engine
+    from ..engine import Engine
 
     class CachingEngine(Engine):
         def compare(self, left, right, conditions=(), label="", prove=True, budget=None):  # type: ignore[no-untyped-def]
@@ -166,8 +166,8 @@ def verify_answer(
     deriv: Any, cache: TransitionCache, cache_prefix: str, seed: int = 0, timeout: float = limits.DEFAULT_TIMEOUT
 ) -> tuple[FileResult, list[ClaimSide]]:
     """Like :func:`derivcheck.api.verify_derivation`, with the transition cache and claim sides."""
-    from .api import context_for, errors_as_result
-    from .diagnose import diagnose_chain
+    from ..api import context_for, errors_as_result
+    from ..diagnose import diagnose_chain
 
     started = time.monotonic()
     result = FileResult(deriv.path, title=deriv.title)
@@ -470,6 +470,11 @@ def _worker_main(conn: Any, key: Key, options: BatchOptions) -> None:
         os.chdir(options.workdir)
     if options.setup is not None:
         options.setup()
+    # A process started by a fork server does not inherit the parent's readers:
+    # STUDENT.md submissions need the Markdown one here too.
+    from ..documents import register_markdown_reader
+
+    register_markdown_reader()
     limit_memory(options.memory_mb * 1024 * 1024)
     cache = TransitionCache(options.cache)
     while True:

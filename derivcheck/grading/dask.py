@@ -10,7 +10,7 @@ to it. How:
 - The key goes to the cluster once, as a task of its own that every batch depends on
   (the scheduler can recompute it if the worker holding it dies, which scattered data
   it could not).
-- On a worker, a batch is graded by :func:`derivcheck.grade.grade_batch` with one
+- On a worker, a batch is graded by :func:`derivcheck.grading.batch.grade_batch` with one
   grading process: the same process, deadline and memory limit as a local run. A
   runaway submission is stopped there by killing that child process, never the Dask
   worker; the grading process and the cache of verdicts stay with the Dask worker
@@ -44,14 +44,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .grade import (
+from .batch import (
     BatchOptions,
     BatchStats,
     SubmissionGrade,
     failed_submission,
     grade_batch,
 )
-from .gradekey import Key
+from .key import Key
 
 #: Batches per worker the work is cut into, at most (enough to keep every worker busy to
 #: the end and to make a lost worker cost little), and the bounds of a batch's size.
@@ -134,7 +134,7 @@ def grade_chunk(
     Returns the grades, the statistics, the entries this batch computed (for the other
     workers) and this worker's address.
     """
-    from .grade import _mp_context
+    from .batch import _mp_context
 
     if options.workdir and not os.path.isdir(options.workdir):
         raise FileNotFoundError(f"the folder {options.workdir} does not exist on this Dask worker")
@@ -144,7 +144,7 @@ def grade_chunk(
     method = "forkserver"
     ctx = _mp_context(method)
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["derivcheck.grade", "derivcheck.checker", "derivcheck.gradeout", "derivcheck.formats.html",
+        ctx.set_forkserver_preload(["derivcheck.grading.batch", "derivcheck.checker", "derivcheck.grading.outputs", "derivcheck.formats.html",
                                     "derivcheck.formats.mathml", "latex2mathml.converter"])
     with _STATE_LOCK:
         for other in [t for t in _STATE if t != token]:  # another grading run: its processes go

@@ -21,9 +21,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .grade import MANUAL, SubmissionGrade, fmt_score
-from .gradekey import Key
-from .gradeout import _md, json_number, question_md
+from .batch import MANUAL, SubmissionGrade, fmt_score
+from .key import Key
+from .outputs import _md, json_number, question_md
 
 AUTOGRADER = Path("/autograder")
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -130,9 +130,9 @@ def run_gradescope(
     """Grade the one submission in ``submission`` and write ``results``: 0, or 2 when the key is unusable."""
     import sys
 
-    from .documents import register_markdown_reader
-    from .grade import BatchOptions, grade_batch
-    from .gradekey import KeyProblem, load_key
+    from ..documents import register_markdown_reader
+    from .batch import BatchOptions, grade_batch
+    from .key import KeyProblem, load_key
 
     register_markdown_reader()
     started = time.monotonic()

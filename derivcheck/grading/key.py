@@ -18,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
-from .loader import (
+from ..loader import (
     SCOPE_KEYS,
     check_indices,
     check_keys,
@@ -29,8 +29,8 @@ from .loader import (
     read_scope,
     read_text,
 )
-from .model import Chain, Derivation, Scope, Text
-from .yamltree import LoadError, Map, Scalar, kind_name, read_yaml
+from ..model import Chain, Derivation, Scope, Text
+from ..yamltree import LoadError, Map, Scalar, kind_name, read_yaml
 
 KEY_KEYS = ("assignment", "title", *SCOPE_KEYS, "questions", "deductions")
 QUESTION_KEYS = ("title", "points", "claim", "manual", *SCOPE_KEYS, "deductions")
@@ -201,8 +201,8 @@ def _question(qid: str, node: object, line: int, deductions: dict[str, Fraction]
 
 def _check_usable(key: Key) -> None:
     """Every auto-graded question's context and claim must parse: a broken key grades nobody."""
-    from .context import Context, ContextError
-    from .parse import ExpressionError, parse_relation
+    from ..context import Context, ContextError
+    from ..parse import ExpressionError, parse_relation
 
     for q in key.questions.values():
         scope = key.scope.merged(q.scope)

@@ -12,7 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .grade import (
+from .batch import (
     FAILED,
     GRADED,
     MANUAL,
@@ -22,8 +22,8 @@ from .grade import (
     SubmissionGrade,
     fmt_score,
 )
-from .gradekey import Key
-from .results import ERROR, INVALID, PROVED, START, TESTED, TIMEOUT, FileResult
+from .key import Key
+from ..results import ERROR, INVALID, PROVED, START, TESTED, TIMEOUT, FileResult
 
 #: A character no UTF-8 file can hold (a byte of a non-UTF-8 file name, quoted in a message) is written as \xNN.
 UNWRITABLE = "backslashreplace"
@@ -66,7 +66,7 @@ def render_feedback_files(key: Key, g: SubmissionGrade, html: bool = True) -> di
     files = {f"{g.student}.md": feedback_md(key, g), JSON_PART: student_json_text(g)}
     if html:
         try:
-            from .formats.html import render_feedback
+            from ..formats.html import render_feedback
         except ImportError:
             return files
         files[f"{g.student}.html"] = render_feedback(key, g)
@@ -81,14 +81,14 @@ def prepare_worker() -> None:
     converter and could come out as plain text on a busy machine. Loaded here, outside
     any limit, every process renders the same pages.
     """
-    from .documents import register_markdown_reader
+    from ..documents import register_markdown_reader
 
     register_markdown_reader()
     try:
         from latex2mathml.converter import convert
 
-        from .formats import html  # noqa: F401 - the templates
-        from .formats.mathml import _printer
+        from ..formats import html  # noqa: F401 - the templates
+        from ..formats.mathml import _printer
 
         _printer()
         convert("\\frac{x^{2}}{\\sqrt{y}}", display="inline")
@@ -155,7 +155,7 @@ def write_outputs(
             write_atomic(d / "results.json", json.dumps(gradescope_json(key, g), indent=2, ensure_ascii=False) + "\n")
     if html:
         try:
-            from .formats.html import mistakes_by_kind, render_report
+            from ..formats.html import mistakes_by_kind, render_report
         except ImportError as e:
             if not remarks:
                 remarks.append(_missing_html(e))
@@ -170,7 +170,7 @@ def write_outputs(
 def write_html(key: Key, grades: list[SubmissionGrade], out: Path) -> list[str]:
     """report.html and feedback/STUDENT.html: every other output exists even when these cannot be made."""
     try:
-        from .formats.html import mistakes_by_kind, render_feedback, render_report
+        from ..formats.html import mistakes_by_kind, render_feedback, render_report
     except ImportError as e:
         return [_missing_html(e)]
     grades = [g if safe_id(g.student) == g.student else dataclasses.replace(g, student=safe_id(g.student)) for g in grades]
@@ -508,9 +508,9 @@ def run_grade(
     """
     import sys
 
-    from .documents import register_markdown_reader
-    from .grade import BatchOptions, grade_batch
-    from .gradekey import KeyProblem, discover, load_key
+    from ..documents import register_markdown_reader
+    from .batch import BatchOptions, grade_batch
+    from .key import KeyProblem, discover, load_key
 
     register_markdown_reader()  # STUDENT.md submissions next to STUDENT.yaml ones
 
@@ -546,7 +546,7 @@ def run_grade(
     options = BatchOptions(jobs=jobs, seed=seed, timeout=timeout, submission_timeout=submission_timeout, memory_mb=memory_mb, cache=cache,
                            render=render_feedback_files, setup=prepare_worker)
     if executor == "dask":
-        from .gradedask import DaskLost, DaskUnavailable, grade_batch_dask
+        from .dask import DaskLost, DaskUnavailable, grade_batch_dask
 
         try:
             grade_batch_dask(key, [], options, scheduler=scheduler, check_only=True)
