@@ -239,7 +239,7 @@ _DEDUCTIONS = (
 
 
 def key_schema() -> dict[str, Any]:
-    """The JSON Schema of a grading key (SPEC §9), as :mod:`derivcheck.gradekey` reads it."""
+    """The JSON Schema of a grading key (SPEC §9), as :mod:`derivcheck.grading.key` reads it."""
     defs = _defs()
     defs["points"] = {
         "description": "Points of the question, a plain decimal such as 30 or 7.5.",
