@@ -15,7 +15,7 @@ The pieces, from the bottom up:
   and a memory bound; a submission that hangs or crashes its worker is graded 0
   and the worker replaced.
 
-Outputs are written by :mod:`derivcheck.gradeout`.
+Outputs are written by :mod:`derivcheck.grading.outputs`.
 """
 
 from __future__ import annotations
@@ -441,7 +441,7 @@ class BatchOptions:
     submission_timeout: float = DEFAULT_SUBMISSION_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     cache: bool = True
-    #: renders a grade's feedback files in the worker (``derivcheck.gradeout.render_feedback_files``):
+    #: renders a grade's feedback files in the worker (``derivcheck.grading.outputs.render_feedback_files``):
     #: a module-level function, so that it can be sent to another process or machine
     render: Callable[[Key, SubmissionGrade], dict[str, str]] | None = None
     #: how worker processes are started: "fork" (the default on POSIX; cheap, for a
