@@ -62,14 +62,18 @@ class VerdictOptions:
         }
 
 
-def read_bytes(path: Path, limit: int = MAX_HASHED_BYTES) -> bytes | None:
+def read_bytes(path: Path, limit: int = MAX_HASHED_BYTES, follow_links: bool = True) -> bytes | None:
     """The bytes of a regular file of at most ``limit`` bytes; None for anything else.
 
     A FIFO, a device or a huge file is never read here: the file is then checked
-    without the cache, and the loader reports what is wrong with it.
+    without the cache, and the loader reports what is wrong with it. The cache's
+    own files are read with ``follow_links=False``: a link there is not an entry.
     """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow_links:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, flags)
     except (OSError, ValueError):
         return None
     try:

@@ -31,10 +31,9 @@ import hashlib
 import hmac
 import json
 import os
-import stat
 from pathlib import Path
 
-from .keys import FORMAT
+from .keys import FORMAT, read_bytes
 
 #: The signature line of the Cache Directory Tagging Specification (https://bford.info/cachedir/).
 TAG_SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"
@@ -72,7 +71,7 @@ def secret_path() -> Path:
 def load_secret(path: Path | None = None) -> bytes:
     """This user's secret, made on first use; every process that races to make it ends up with the same one."""
     path = path or secret_path()
-    existing = _read_regular(path, 4096)
+    existing = read_bytes(path, 4096, follow_links=False)
     if existing is not None and len(existing) >= SECRET_BYTES:
         return existing
     import secrets
@@ -99,30 +98,10 @@ def load_secret(path: Path | None = None) -> bytes:
                 os.unlink(tmp)
     except OSError as err:
         raise CacheUnavailable(f"cannot keep the cache's secret in {path.parent}: {err.strerror or err}") from None
-    made = _read_regular(path, 4096)
+    made = read_bytes(path, 4096, follow_links=False)
     if made is None or len(made) < SECRET_BYTES:
         raise CacheUnavailable(f"cannot read the cache's secret {path}")
     return made
-
-
-def _read_regular(path: Path, limit: int) -> bytes | None:
-    """A regular file's bytes (not following a symbolic link, not blocking on a FIFO), or None."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags)
-    except (OSError, ValueError):
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)
-        return data if len(data) <= limit else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -192,7 +171,7 @@ class Store:
 
     def read(self, name: str, key: str) -> bytes | None:
         """The payload stored under ``name`` for ``key``; None when absent, for another key, damaged or not ours."""
-        data = _read_regular(self.entry_path(name), MAX_ENTRY_BYTES)
+        data = read_bytes(self.entry_path(name), MAX_ENTRY_BYTES, follow_links=False)
         if not data:
             return None
         head, sep, payload = data.partition(b"\n")
