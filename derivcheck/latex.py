@@ -825,6 +825,15 @@ class _Parser:
         if braced:
             brace = self.next()
         opener = self.next()
+        args = self.arguments(opener)
+        if braced:
+            self.expect_char("}", brace)
+        if base is not None:
+            args.append(base)
+        return self.apply(name, args, tok)
+
+    def arguments(self, opener: Token) -> list[sympy.Expr]:
+        """The comma-separated arguments after ``opener`` up to its ``)`` (absolute bars reset inside)."""
         args: list[sympy.Expr] = []
         with self.nested(opener):
             was, self.in_abs = self.in_abs, False
@@ -834,11 +843,7 @@ class _Parser:
                 args.append(self.expression())
             self.in_abs = was
         self.expect_char(")", opener)
-        if braced:
-            self.expect_char("}", brace)
-        if base is not None:
-            args.append(base)
-        return self.apply(name, args, tok)
+        return args
 
     def abstract_call(self, name: str, tok: Token) -> sympy.Expr:
         """``f(g(x))``, ``f'(x)``, ``f''(x)``: a function declared under ``functions``."""
@@ -850,15 +855,7 @@ class _Parser:
             written = name + "'" * primes
             raise self.fail(f"{written} must be applied to its argument, as {written}(x)", tok)
         opener = self.next()
-        args: list[sympy.Expr] = []
-        with self.nested(opener):
-            was, self.in_abs = self.in_abs, False
-            args.append(self.expression())
-            while self.is_char(","):
-                self.next()
-                args.append(self.expression())
-            self.in_abs = was
-        self.expect_char(")", opener)
+        args = self.arguments(opener)
         arity = self.names.arity_of(name) or 1
         if len(args) != arity:
             raise self.fail(f"{name} is declared with {arity} argument(s), called with {len(args)}, in {self.here(tok)}", tok)
