@@ -33,16 +33,13 @@ per seed: seed 0 in the quick suite, 7 and 12345 marked slow (SPEC: no verdict d
 
 from __future__ import annotations
 
-import functools
-import json
 import math
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CorpusRun
 from mpmath import binomial as mbinomial
 from mpmath import cos as mcos
 from mpmath import diff as mdiff
@@ -124,34 +121,9 @@ def read_header(path: Path) -> Expectation:
 # -- running derivcheck ------------------------------------------------------------------------
 
 
-def run_cli(paths: list[Path], seed: int) -> tuple[dict[str, Any] | None, str]:
-    """``derivcheck verify --format json --seed SEED --no-cache PATHS``: (document, stderr)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "derivcheck", "verify", "--format", "json", "--no-cache", "--seed", str(seed),
-         *map(str, paths)],
-        capture_output=True, text=True, timeout=1800, check=False,
-    )
-    try:
-        return json.loads(proc.stdout), proc.stderr
-    except json.JSONDecodeError:
-        return None, proc.stderr + proc.stdout[-2000:]
-
-
-@functools.cache
-def folder_run(seed: int) -> tuple[dict[str, dict[str, Any]], str]:
-    """One CLI run over the whole folder per seed (CPU is scarce): results by file name."""
-    doc, stderr = run_cli(FILES, seed)
-    return {Path(f["path"]).name: f for f in (doc or {}).get("files", [])}, stderr
-
-
-def result_for(path: Path, seed: int) -> dict[str, Any]:
-    by_name, stderr = folder_run(seed)
-    if path.name in by_name:
-        return by_name[path.name]
-    doc, stderr = run_cli([path], seed)
-    assert doc is not None, f"{path.name} seed {seed}: no JSON report:\n{stderr}"
-    (only,) = doc["files"]
-    return only
+CORPUS = CorpusRun(FILES, timeout=1800)
+folder_run = CORPUS.folder
+result_for = CORPUS.result
 
 
 def steps_of(result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -21,15 +21,13 @@ Header lines (comments at the top of each file):
 
 from __future__ import annotations
 
-import functools
 import json
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CorpusRun
 
 DATA = Path(__file__).parent / "data" / "redteam"
 SEEDS = (0, 7, 12345)
@@ -90,37 +88,9 @@ def read_header(path: Path) -> Expectation:
 FILES = sorted(DATA.glob("*.yaml"))
 
 
-def run_cli(paths: list[Path], seed: int) -> tuple[dict[str, Any] | None, str]:
-    """Run `derivcheck verify --format json --seed SEED` and return (document, stderr)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "derivcheck", "verify", "--format", "json", "--seed", str(seed),
-         *map(str, paths)],
-        capture_output=True, text=True, timeout=900, check=False,
-    )
-    try:
-        return json.loads(proc.stdout), proc.stderr
-    except json.JSONDecodeError:
-        return None, proc.stderr + proc.stdout[-2000:]
-
-
-@functools.cache
-def folder_run(seed: int) -> tuple[dict[str, dict[str, Any]], str]:
-    """One CLI run over the whole corpus per seed (CPU is scarce); results keyed by file name."""
-    doc, stderr = run_cli(FILES, seed)
-    by_name = {Path(f["path"]).name: f for f in (doc or {}).get("files", [])}
-    return by_name, stderr
-
-
-def result_for(path: Path, seed: int) -> dict[str, Any]:
-    """The JSON result of one file, from the folder run, or alone when the folder run lost it."""
-    by_name, _ = folder_run(seed)
-    if path.name in by_name:
-        return by_name[path.name]
-    doc, stderr = run_cli([path], seed)
-    assert doc is not None, f"{path.name} seed {seed}: no JSON report; output:\n{stderr}"
-    assert "Traceback" not in stderr, f"{path.name} seed {seed}: traceback:\n{stderr}"
-    (only,) = doc["files"]
-    return only
+CORPUS = CorpusRun(FILES, timeout=900)
+folder_run = CORPUS.folder
+result_for = CORPUS.result
 
 
 def step_word(step: dict[str, Any]) -> str:
