@@ -102,8 +102,11 @@ class Context:
         # a positive integer is a size: checked at several values, proved for every value
         for key, text in scope.symbols.items():
             base, params = declared_name(key)
-            if not params and " ".join(text.text.split()) == "positive integer":
-                self.sizes.setdefault(base, DEFAULT_BOUND_VALUES)
+            try:
+                if not params and parse_domain(text.text).kind == "positive integer":
+                    self.sizes.setdefault(base, DEFAULT_BOUND_VALUES)
+            except DomainError:
+                pass  # reported with every other bad domain below
         indexed = set()
         for key in list(scope.symbols) + list(scope.define):
             base, params = declared_name(key)

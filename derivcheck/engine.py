@@ -56,7 +56,7 @@ from .results import (  # CertifiedCounterexample lives with the results: a cach
     Counterexample,
     Note,
 )
-from .sampling import EmptyRegion, Plan, domain_sampler
+from .sampling import EmptyRegion, Plan, Range, domain_sampler
 
 #: Digits of the mpmath screen where floats cannot tell (and of diagnoses' screens).
 SCREEN_DPS = 30
@@ -397,15 +397,12 @@ class Engine:
             found = bounds.get(leaf) or next((b for s, b in bounds.items() if s.name == leaf.name), None)
             if not found or base.kind not in ("real", "positive", "negative", "nonnegative", "interval"):
                 return base
-            lo, hi, lo_open, hi_open = base.bounds()
+            region = Range.of(base)  # narrowed as the sampler narrows it
             for op, value in found:
-                if op in (">", ">=") and (value > lo or (value == lo and op == ">")):
-                    lo, lo_open = value, op == ">"
-                elif op in ("<", "<=") and (value < hi or (value == hi and op == "<")):
-                    hi, hi_open = value, op == "<"
-            if not lo < hi:
+                region = region.narrowed(op, value)
+            if not region.lo < region.hi:
                 return base  # an empty region is reported elsewhere; never prove from it
-            return Domain("interval", lo, hi, lo_open, hi_open)
+            return Domain("interval", region.lo, region.hi, region.lo_open, region.hi_open)
 
         return domain_of
 

@@ -39,7 +39,7 @@ from .closedforms import closed_form
 from .context import Condition, Context
 from .domains import REAL, Domain
 from .functions import kink_diff
-from .parse import make_base
+from .parse import make_base, make_size
 from .proof import MAX_EXPANSION_TERMS, expansion_terms, prove_equal
 
 #: Deepest nesting of case splits on undecided deltas (each split doubles the work).
@@ -143,8 +143,6 @@ def _symbolic_instance(
 
 
 def make_size_symbol(ctx: Context, index: Symbol) -> Symbol:
-    from .parse import make_size
-
     return make_size(ctx.index_size[index.name])
 
 
@@ -411,7 +409,7 @@ class _Prover:
             if collapsed is not None:
                 out.append(sympy.Mul(*coefficient) * collapsed)
             elif var not in inner.free_symbols:
-                out.append(sympy.Mul(*coefficient) * inner * self.count(lo, hi))
+                out.append(sympy.Mul(*coefficient) * inner * (hi - lo + 1))  # an empty range is guarded below
             else:
                 closed = self.closed_form(inner, var, lo, hi)
                 out.append(sympy.Mul(*coefficient) * (closed if closed is not None else Sum(inner, (var, lo, hi))))
@@ -439,14 +437,6 @@ class _Prover:
         if low is None:
             return False
         return bool(sympy.simplify(low - lo).is_nonnegative) and bool(sympy.simplify(hi - high).is_nonnegative)
-
-    @staticmethod
-    def count(lo: sympy.Expr, hi: sympy.Expr) -> sympy.Expr:
-        """How many terms lo..hi has: 0 when the range is empty, never Karr's negative count."""
-        n = hi - lo + 1
-        if n.is_nonnegative:
-            return n
-        return sympy.Piecewise((n, hi >= lo), (0, True))
 
     def closed_form(self, term: sympy.Expr, var: Symbol, lo: sympy.Expr, hi: sympy.Expr) -> sympy.Expr | None:
         """A sum of a formula in the summation variable only (k**2, 2**k): its closed form, proved."""
