@@ -122,7 +122,7 @@ class Reasoner:
         """``True``/``False`` for a decided condition, else (variable, allowed set)."""
         if c.kind == "index":
             return condition_holds(c.relation, inst)
-        if clock() > self.deadline:
+        if clock() >= self.deadline:
             raise Undecided("reading the conditions took too long")
         try:
             resolver = self.ctx.resolver(inst)

@@ -50,7 +50,7 @@ def page_budget(seconds: float = PAGE_SECONDS) -> Iterator[None]:
 
 
 def _out_of_time() -> bool:
-    return _page_deadline is not None and clock() > _page_deadline
+    return _page_deadline is not None and clock() >= _page_deadline  # as Budget: nothing left is out
 
 _NS = "{http://www.w3.org/1998/Math/MathML}"
 _ELEMENTS = frozenset(
