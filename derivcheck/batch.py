@@ -187,18 +187,25 @@ def verify_files(
     timeout: float = limits.DEFAULT_TIMEOUT,
     config: Config | None = None,
     cache: ResultCache | None = None,
+    prepare: Callable[[], None] | None = None,
 ) -> list[FileResult]:
     """Verify ``files`` in order, taking unchanged ones from ``cache`` when given.
 
     Only a miss loads the context file and the checker: a run where every file is
-    in the cache imports neither ruamel nor SymPy. A bad context raises
+    in the cache imports neither ruamel nor SymPy. ``prepare`` is called once
+    before the first file is read, only when one will be (the command line uses it
+    to import the checker its own way). A bad context raises
     :class:`ContextProblem` before any file is checked.
     """
     if cache is None:
+        if prepare is not None and (files or context_path is not None):
+            prepare()
         context = read_context(context_path, question) if context_path is not None else None
         return [verify_one(f, shown(f), context, seed=seed, timeout=timeout, config=config) for f in files]
     found = [cache.lookup(f, shown(f)) for f in files]
     misses = [x for x in found if x.result is None]
+    if prepare is not None and (misses or (context_path is not None and not files)):
+        prepare()
     context = read_context(context_path, question) if context_path is not None and (misses or not files) else None
     results: list[FileResult] = []
     for x in found:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from typing import IO, Any, Callable
 
-from .codes import code_of
 from .formats.locate import column
 from .results import (
     ERROR,
@@ -24,6 +23,13 @@ from .results import (
     report_json,
     summary,
 )
+
+def code_of(kind: str) -> str | None:
+    """The rule code of a diagnosis or note kind (the code table is read only when a report has one)."""
+    from .codes import code_of as lookup
+
+    return lookup(kind)
+
 
 #: status -> (symbol, Rich style)
 STYLES: dict[str, tuple[str, str]] = {

@@ -142,7 +142,7 @@ USER_DOCS = [ROOT / "README.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").g
 def test_distribution_name_is_not_the_other_project() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["name"] == "derivcheck-cli"  # "derivcheck" on the package index is an unrelated project
-    assert project["scripts"] == {"derivcheck": "derivcheck.cli:main"}
+    assert project["scripts"] == {"derivcheck": "derivcheck.cli:run"}
 
 
 @pytest.mark.parametrize("doc", USER_DOCS, ids=lambda p: p.name)
