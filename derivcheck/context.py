@@ -177,6 +177,12 @@ class Context:
             raise ContextError(problems[0].message, problems[0].line, problems[0].column, more=problems[1:])
         self._check_cycles()
         self._free_index_cache: dict[str, frozenset[Symbol]] = {}
+        # What an expression reads, by expression: asked again and again of the same
+        # steps and bodies (instances, screening, proofs), and fixed once the
+        # definitions, indices and sizes above are (they never change after this).
+        self._references_memo: dict[sympy.Expr, frozenset[str]] = {}
+        self._free_indices_memo: dict[sympy.Expr, frozenset[Symbol]] = {}
+        self._free_sizes_memo: dict[sympy.Expr, frozenset[Symbol]] = {}
         # Shared by every Resolver of this context (see Resolver): expansions keyed by
         # the index and size values they can depend on, so instances share them.
         self._shared_memo: dict[tuple, sympy.Expr] = {}
@@ -294,14 +300,21 @@ class Context:
         return e.base.label.name if isinstance(e, Indexed) else str(e)
 
     # -- definitions ------------------------------------------------------------------
-    def _references(self, expr: sympy.Expr) -> set[str]:
+    def _references(self, expr: sympy.Expr) -> frozenset[str]:
+        """The defined names ``expr`` reads (memoised once the definitions are all known)."""
+        memo = getattr(self, "_references_memo", None)  # None while the definitions are still being read
+        if memo is not None and expr in memo:
+            return memo[expr]
         names = {s.name for s in expr.free_symbols if isinstance(s, Symbol)}
         names |= {i.base.label.name for i in expr.atoms(Indexed)}
         # variables of derivatives are references too
         for d in expr.atoms(Derivative):
             for v in d.variables:
                 names.add(self.leaf_name(v))
-        return names & set(self.definitions)
+        out = frozenset(names & set(self.definitions))
+        if memo is not None:
+            memo[expr] = out
+        return out
 
     def _check_cycles(self) -> None:
         graph = {name: self._references(d.body) for name, d in self.definitions.items()}
@@ -326,6 +339,12 @@ class Context:
 
     def free_indices(self, expr: sympy.Expr) -> frozenset[Symbol]:
         """Indices free in ``expr``, including those its definitions depend on (``t[k]: delta(k, T)``)."""
+        found = self._free_indices_memo.get(expr)
+        if found is None:
+            found = self._free_indices_memo[expr] = self._find_free_indices(expr)
+        return found
+
+    def _find_free_indices(self, expr: sympy.Expr) -> frozenset[Symbol]:
         out = {s for s in expr.free_symbols if isinstance(s, Symbol) and s.name in self.index_size}
         # SymPy counts a derivative's variables as bound: the j of Derivative(L, w[j]) is free here
         for d in expr.atoms(Derivative):
@@ -344,6 +363,12 @@ class Context:
 
     def free_sizes(self, expr: sympy.Expr) -> frozenset[Symbol]:
         """Sizes an expression depends on: directly, through definitions, or through its indices."""
+        found = self._free_sizes_memo.get(expr)
+        if found is None:
+            found = self._free_sizes_memo[expr] = self._find_free_sizes(expr)
+        return found
+
+    def _find_free_sizes(self, expr: sympy.Expr) -> frozenset[Symbol]:
         out = {s for s in expr.free_symbols if isinstance(s, Symbol) and s.name in self.sizes}
         for name in self._references(expr):
             out |= self.free_sizes(self.definitions[name].body)
