@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Benchmark derivcheck: every target of the performance issue, or the per-file corpus comparison.
+"""Benchmark derivcheck: every performance target, or the per-file corpus comparison.
 
     python bench/bench.py                  # every target with met / missed (<= 3 minutes)
     python bench/bench.py --quick          # the same at smaller sizes (<= 1 minute)

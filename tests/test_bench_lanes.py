@@ -18,9 +18,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-import lanes  # noqa: E402
-import targets  # noqa: E402
-from lanes import Job, Side  # noqa: E402
+import lanes
+import targets
+from lanes import Job, Side
 
 PY = sys.executable
 
@@ -192,16 +192,17 @@ def test_compute_is_judged_on_cpu_medians() -> None:
     # (the wall seconds, doubled by a busy machine on the derivcheck side, must not decide)
     rows = [row(1, 9, dc_s=2), row(2, 10, dc_s=4), row(3, 12, dc_s=6)]
     t = targets.judge_compute(rows, 10.0)
-    assert t.met is True and t.measured.startswith("5.0x") and "judged on CPU" in t.note
+    assert t.met is True and t.measured.startswith("5.00x") and "judged on CPU" in t.note
     assert "wall ratio 2.5x" in t.note  # 10 / 4
-    rows[1] = row(2.1, 10)  # 10 / 2.1 = 4.76 < 5
-    assert targets.judge_compute(rows, 10.0).met is False
+    rows[1] = row(2.001, 10)  # 10 / 2.001 = 4.9975 < 5: printed rounded down, never as "5.00x"
+    t = targets.judge_compute(rows, 10.0)
+    assert t.met is False and t.measured.startswith("4.99x")
 
 
 def test_a_capped_baseline_makes_the_ratio_a_lower_bound() -> None:
     rows = [row(1, 10, capped=True), row(1, 10, capped=True), row(2, 1)]
     t = targets.judge_compute(rows, 10.0)
-    assert t.measured.startswith(">=10.0x") and "2 baseline run(s) stopped at 10 CPU-s" in t.note
+    assert t.measured.startswith(">=10.00x") and "2 baseline run(s) stopped at 10 CPU-s" in t.note
 
 
 def test_mathverify_time_is_judged_on_cpu_and_says_so() -> None:
