@@ -303,19 +303,29 @@ def print_compute_table(rows: list[dict], cap: float) -> None:
 # -- 4: grading ----------------------------------------------------------------------------
 
 
-def last_full_grading() -> tuple[Target, str] | None:
-    """Target 4 as measured by the latest saved full run under ``bench/results/``, and the file's name."""
+def last_full_grading(folder: Path = BENCH / "results") -> tuple[Target, str] | None:
+    """Target 4 as measured by the latest saved full run in ``folder``, and the file's name.
+
+    Latest by the ``finished`` time the run saved in its JSON (a checkout gives every file
+    the same modification time); a file saved without one is dated by its modification time.
+    """
     found = []
-    for path in (BENCH / "results").glob("*.json"):
+    for path in folder.glob("*.json"):
         try:
             doc = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
         if not isinstance(doc, dict) or doc.get("quick") is not False:
             continue
+        when = doc.get("finished")
+        if not isinstance(when, (int, float)):
+            when = path.stat().st_mtime
         for t in doc.get("targets", []):
-            if t.get("number") == 4 and t.get("met") is not None:
-                found.append((path.stat().st_mtime, path.name, Target(**t)))
+            if isinstance(t, dict) and t.get("number") == 4 and t.get("met") is not None:
+                try:
+                    found.append((when, path.name, Target(**t)))
+                except TypeError:
+                    continue
     if not found:
         return None
     _, name, target = max(found, key=lambda f: f[0])
@@ -538,7 +548,8 @@ def run_targets(cmd: list[str], quick: bool, save: Path | None, only: set[int] |
                        "a partial run says nothing about the whole"))
     print_table(run)
     if save is not None:
-        save.write_text(json.dumps({"quick": quick, "cmd": cmd, "targets": [asdict(t) for t in run.targets],
+        save.write_text(json.dumps({"quick": quick, "cmd": cmd, "finished": time.time(),
+                                    "targets": [asdict(t) for t in run.targets],
                                     "details": run.details, "load": os.getloadavg()}, indent=1, default=str))
     return 0
 

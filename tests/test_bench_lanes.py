@@ -295,3 +295,93 @@ def test_beside_measures_overlap_from_the_stamps() -> None:
     assert lanes.beside(a, [a, span("b", 2, 4), span("c", 3, 6), span("d", 8, 20)]) == pytest.approx(0.6)
     assert lanes.beside(a, [span("e", 11, 12)]) == 0.0
     assert lanes.beside(a, [span("f", -5, 50)]) == pytest.approx(1.0)
+
+
+# -- the baseline's cap is on the CPU clock and cannot be swallowed -------------------------
+
+
+def _bench_main():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_main", Path(__file__).resolve().parent.parent / "bench" / "bench.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _spin(limit: float) -> None:
+    end = time.process_time() + limit
+    x = 0
+    while time.process_time() < end:
+        x += 1
+
+
+def _capped_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake, cap: float = 0.3) -> dict:  # type: ignore[no-untyped-def]
+    b = _bench_main()
+    monkeypatch.setattr(b, "baseline", lambda path: {"proved": 1} if "warm_up" in path else fake())
+    f = tmp_path / "one.yaml"
+    f.write_text("steps:\n  - x\n  - x\n")
+    out = tmp_path / "out.json"
+    b.compute_many("baseline", cap, str(out), [str(f)])
+    return json.loads(out.read_text())["one.yaml"]
+
+
+def test_a_cpu_bound_baseline_is_stopped_and_counts_as_the_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    r = _capped_run(tmp_path, monkeypatch, lambda: _spin(30))
+    assert r["capped"] is True and r["cpu"] == 0.3 and r["status"] == ">0.3 s"
+
+
+def test_a_baseline_that_swallows_the_first_stop_is_still_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def swallowing() -> dict:
+        try:
+            _spin(30)
+        except Exception:  # noqa: BLE001, S110 - what a broad except in SymPy would do
+            pass
+        _spin(30)  # the stop comes again (with a one-shot timer this would run its full 30 s)
+        return {"proved": 1}
+
+    r = _capped_run(tmp_path, monkeypatch, swallowing)
+    assert r["capped"] is True and r["cpu"] == 0.3
+
+
+def test_the_cap_counts_cpu_not_wall_seconds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # sleeping spends wall time but no CPU: a cap on the CPU clock lets it finish (a busy
+    # machine, which stretches wall time, cannot stop the baseline sooner)
+    r = _capped_run(tmp_path, monkeypatch, lambda: (time.sleep(0.8), {"proved": 2})[1])
+    assert r["capped"] is False and r["status"] == "2p" and r["cpu"] < 0.3
+
+
+# -- --quick reads target 4 from the latest full run ---------------------------------------
+
+
+def _saved(folder: Path, name: str, quick: bool, seconds: float, finished: float | None) -> None:
+    doc = {"quick": quick, "targets": [{"number": 4, "name": "grading", "measured": f"{seconds} s", "goal": "<= 60 s",
+                                        "met": seconds <= 60, "note": ""}]}
+    if finished is not None:
+        doc["finished"] = finished
+    (folder / name).write_text(json.dumps(doc))
+
+
+def test_quick_takes_grading_from_the_latest_full_run_by_its_saved_time(tmp_path: Path) -> None:
+    # written in this order, so modification times say the opposite of the saved times
+    _saved(tmp_path, "new.json", False, 21.0, finished=2_000_000_000.0)
+    _saved(tmp_path, "old.json", False, 90.0, finished=1_000_000_000.0)
+    _saved(tmp_path, "quick.json", True, 5.0, finished=3_000_000_000.0)  # a quick run never counts
+    (tmp_path / "broken.json").write_text("{not json")
+    target, name = targets.last_full_grading(tmp_path)
+    assert name == "new.json" and target.measured == "21.0 s" and target.met is True
+
+
+def test_quick_without_a_full_run_finds_none(tmp_path: Path) -> None:
+    _saved(tmp_path, "quick.json", True, 5.0, finished=None)
+    (tmp_path / "odd.json").write_text(json.dumps({"quick": False, "targets": [{"number": 4, "met": True, "bogus": 1}]}))
+    assert targets.last_full_grading(tmp_path) is None
+
+
+def test_a_full_run_saved_without_a_time_is_dated_by_its_file(tmp_path: Path) -> None:
+    _saved(tmp_path, "a.json", False, 30.0, finished=None)
+    os.utime(tmp_path / "a.json", (1_500_000_000, 1_500_000_000))
+    _saved(tmp_path, "b.json", False, 40.0, finished=1_600_000_000.0)
+    assert targets.last_full_grading(tmp_path)[1] == "b.json"
+    os.utime(tmp_path / "a.json", (1_700_000_000, 1_700_000_000))
+    assert targets.last_full_grading(tmp_path)[1] == "a.json"
