@@ -100,22 +100,26 @@ def compare_at(
 
     Disjoint intervals stop at once (``differ``); overlapping ones go on to the
     next precision and are ``agree`` after the last; a certainly undefined side
-    stops at once.
+    stops at once.  The right side reuses the values of the subexpressions it has
+    in common with the left one at this point and precision (the same intervals
+    it would compute itself): two steps of a derivation share most of their parts.
     """
     last: Outcome = Outcome(UNCERTAIN)
     for dps in precisions:
-        try:
-            a = left.evaluate(point, dps)
-        except Undefined:
-            return Outcome(UNDEFINED, dps=dps, undefined_side="left")
-        except Uncertain:
-            a = None
-        try:
-            b = right.evaluate(point, dps)
-        except Undefined:
-            return Outcome(UNDEFINED, dps=dps, undefined_side="right")
-        except Uncertain:
-            b = None
+        with _iv_dps(dps):
+            env = left._env(point, dps)
+            try:
+                a = left._run(env)
+            except Undefined:
+                return Outcome(UNDEFINED, dps=dps, undefined_side="left")
+            except Uncertain:
+                a = None
+            try:
+                b = right._run(right._env_after(left, env, point, dps))
+            except Undefined:
+                return Outcome(UNDEFINED, dps=dps, undefined_side="right")
+            except Uncertain:
+                b = None
         if a is None or b is None:
             last = Outcome(UNCERTAIN, a, b, dps)
             continue
@@ -132,6 +136,14 @@ def disjoint(a: Interval, b: Interval) -> bool:
     alo, ahi = a._mpi_
     blo, bhi = b._mpi_
     return bool(mp.make_mpf(ahi) < mp.make_mpf(blo) or mp.make_mpf(bhi) < mp.make_mpf(alo))
+
+
+def quotient(a: Interval, b: Interval, dps: int) -> Interval:
+    """An interval holding every x/y for x in ``a``, y in ``b`` (``b`` must exclude 0)."""
+    if not disjoint(b, iv.mpf(0)):
+        raise Uncertain()
+    with _iv_dps(dps):
+        return a / b
 
 
 def decide(op: str, left: IntervalProgram, right: IntervalProgram, point: Sequence[sympy.Expr]) -> bool | None:
@@ -256,24 +268,63 @@ class IntervalProgram:
         self.leaves = tuple(leaves)
         self._index = {s: i for i, s in enumerate(self.leaves)}
         self._nodes: dict[sympy.Basic, Node] = {}
+        #: the cache slot of each subexpression that has one (every node with arguments)
+        self._slots: dict[sympy.Basic, int] = {}
+        #: per other program (by id, the program kept so that the id stays its own): the
+        #: pairs (its slot, this program's slot) of the subexpressions both compute
+        self._shared: dict[int, tuple[IntervalProgram, tuple[tuple[int, int], ...]]] = {}
         self._root = self._build(expr)
 
     # public ---------------------------------------------------------------------------
     def evaluate(self, point: Sequence[sympy.Expr], dps: int) -> Interval:
         """An interval holding the value at ``point``; raises Undefined or Uncertain."""
         with _iv_dps(dps):
-            ivals = [point_interval(v, dps) for v in point]
-            env = _Env(ivals, point, dict(zip(self.leaves, point)))
-            try:
-                value = self._root(env)
-            except (Undefined, Uncertain):
-                raise
-            except RecursionError:
-                raise Uncertain() from None
-            except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError, TypeError, MemoryError):
-                raise Uncertain() from None
-            _check_finite(value)
-            return value
+            return self._run(self._env(point, dps))
+
+    def _env(self, point: Sequence[sympy.Expr], dps: int) -> _Env:
+        ivals = [point_interval(v, dps) for v in point]
+        return _Env(ivals, point, dict(zip(self.leaves, point)))
+
+    def _env_after(self, other: IntervalProgram, done: _Env, point: Sequence[sympy.Expr], dps: int) -> _Env:
+        """An environment at the point ``other`` was just evaluated at (``done``), same precision.
+
+        It starts with ``other``'s values (and certain failures) of the
+        subexpressions both programs compute: at the same point, leaves and
+        precision each is the very interval this program would compute, so the
+        result is the same, only cheaper.
+        """
+        if other.leaves != self.leaves or done.point is not point:
+            return self._env(point, dps)
+        env = _Env(done.ivals, point, done.subs)
+        cache = done.cache
+        if cache:
+            pairs = self._shared_with(other)
+            env.cache = {mine: cache[theirs] for theirs, mine in pairs if theirs in cache}
+        return env
+
+    def _shared_with(self, other: IntervalProgram) -> tuple[tuple[int, int], ...]:
+        found = self._shared.get(id(other))
+        if found is not None and found[0] is other:
+            return found[1]
+        if len(self._shared) >= 16:
+            self._shared.clear()
+        slots = other._slots
+        pairs = tuple((slots[e], mine) for e, mine in self._slots.items() if e in slots)
+        self._shared[id(other)] = (other, pairs)
+        return pairs
+
+    def _run(self, env: _Env) -> Interval:
+        """The value in ``env`` (the caller has set the precision)."""
+        try:
+            value = self._root(env)
+        except (Undefined, Uncertain):
+            raise
+        except RecursionError:
+            raise Uncertain() from None
+        except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError, TypeError, MemoryError):
+            raise Uncertain() from None
+        _check_finite(value)
+        return value
 
     def exact(self, point: Sequence[sympy.Expr]) -> sympy.Rational:
         """The value as an exact rational number by SymPy, when it is one."""
@@ -289,6 +340,7 @@ class IntervalProgram:
             node = raw
         else:
             slot = len(self._nodes)
+            self._slots[e] = slot
 
             def node(env: _Env, raw: Node = raw, slot: int = slot) -> Any:
                 cached = env.cache.get(slot, _MISSING)

@@ -7,15 +7,18 @@ product as written) and then tested at every instance with :meth:`Probe.holds`.
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Iterator
+from typing import Any
 
 import mpmath
 import sympy
 from sympy import Symbol
 
 from ..budget import Timeout
+from ..certify import Uncertain, Undefined, disjoint, point_interval, quotient
 from ..results import INVALID, TESTED, Note
-from .probe import MAX_GROUPINGS, MAX_PIECES, Piece, Probe
+from .probe import MAX_GROUPINGS, MAX_PIECES, Piece, Probe, Sides
 from .text import denominator, is_simple, paren, replace_span, split_top
 
 #: A missing factor is simple: at most this many symbols, each to a power at most this.
@@ -75,6 +78,8 @@ def missing_factor(p: Probe) -> list[Note]:
     """
     if p.a.is_zero or p.b.is_zero or any(n.kind in _EXPLAINED for n in p.found):
         return []
+    if _not_monomial(p):
+        return []  # what the search below would conclude, without its simplification
     try:
         with p.budget.enforce(0.5):
             ratio = sympy.cancel(sympy.together(p.a / p.b))
@@ -120,6 +125,69 @@ def missing_factor(p: Probe) -> list[Note]:
             fix,
         )
     ]
+
+
+#: The monomial screen scales one symbol at a time by this.
+_SCALE = 3
+#: Points the screen tries, and the digits of its interval arithmetic.
+_SCREEN_POINTS = 4
+_SCREEN_DPS = 30
+
+
+def _not_monomial(p: Probe) -> bool:
+    """Certified: previous/this step at the failing instance is no monomial the rule could name.
+
+    The rule names c*x**e*... with integer powers |e| <= MAX_FACTOR_POWER of the
+    symbols in play, found by simplifying the ratio r of the two steps (costly:
+    seconds on a tanh of a sum).  Such a monomial, times 3 in one symbol, is
+    multiplied by 3**e.  So where r is certified nonzero at an exact point with
+    every symbol nonzero, and r at the point with one symbol tripled, divided by r,
+    lies certainly outside {3**e}, r is no such monomial: the search would find
+    none, and says nothing.  The points need not lie in the declared domains: the
+    search's simplification knows only that the symbols are real, and is equal to
+    r wherever both are defined, at any real point.  Interval arithmetic only;
+    anything undecided leaves the search to run as before.
+    """
+    try:
+        s = p.sides_at(p.inst)
+        symbols = sorted(s.a.free_symbols | s.b.free_symbols, key=lambda x: x.name)
+        if not symbols:
+            return False
+        if any(x.is_real is not True or x.is_integer or x.is_nonnegative or x.is_nonpositive for x in s.leaves):
+            return False  # the argument below is for symbols known to be real only
+        where = [s.leaves.index(x) for x in symbols]
+        rng = random.Random(f"{p.engine.seed}|diagnose:{p.ci}:{p.index}:monomial")
+        powers = [point_interval(sympy.Integer(_SCALE) ** e, _SCREEN_DPS) for e in range(-MAX_FACTOR_POWER, MAX_FACTOR_POWER + 1)]
+        for _ in range(_SCREEN_POINTS):
+            # small values, away from 0: exp and tanh of sums do not saturate there
+            point = [sympy.Rational(rng.choice((-1, 1)) * rng.randint(16, 64), 64) for _ in s.leaves]
+            base = _ratio(s, point)
+            if base is None:
+                continue
+            for i in where:
+                scaled = list(point)
+                scaled[i] = point[i] * _SCALE
+                value = _ratio(s, scaled)
+                if value is not None and all(disjoint(quotient(value, base, _SCREEN_DPS), c) for c in powers):
+                    return True
+    except Timeout:
+        raise
+    except Exception:  # noqa: BLE001 - an undecided screen leaves the search to run
+        return False
+    return False
+
+
+def _ratio(s: Sides, point: list) -> Any:
+    """previous/this step at ``point`` as an interval, when both are certified defined and nonzero."""
+    try:
+        a = s.fa.interval.evaluate(point, _SCREEN_DPS)
+        b = s.fb.interval.evaluate(point, _SCREEN_DPS)
+        zero = point_interval(sympy.Integer(0), _SCREEN_DPS)
+        if not (disjoint(a, zero) and disjoint(b, zero)):
+            return None
+        return quotient(a, b, _SCREEN_DPS)
+    except (Undefined, Uncertain):
+        return None
 
 
 def _written_factor(p: Probe, cur_text: str, value: sympy.Expr) -> tuple[str, str | None] | None:
