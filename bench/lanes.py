@@ -53,10 +53,11 @@ class Side:
     error: str = ""  # why it could not start
     started: float = 0.0  # time.perf_counter() at its start and end, to tell what ran beside it
     ended: float = 0.0
+    stray: int = 0  # processes of its group still running after it exited (stopped by the runner)
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out and not self.error
+        return self.returncode == 0 and not self.timed_out and not self.error and not self.stray
 
     def failure(self) -> str:
         """A short reason this side failed ('' when it did not)."""
@@ -64,6 +65,9 @@ class Side:
             return f"{self.label}: could not start: {self.error}"
         if self.timed_out:
             return f"{self.label}: stopped after {self.wall:.0f} s (timeout)"
+        if self.stray:
+            return (f"{self.label}: left {self.stray} process(es) running after it exited (stopped; their CPU "
+                    "seconds are not in its count)")
         if self.returncode != 0:
             tail = self.stderr.strip().splitlines()[-3:]
             return f"{self.label}: exit {self.returncode}" + (f": {' | '.join(tail)}" if tail else "")
@@ -88,6 +92,43 @@ def _kill_group(pid: int) -> None:
         os.killpg(pid, signal.SIGKILL)  # its own session: the job's children go too
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of process group ``pgid``, read from ``/proc``."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for name in entries:
+        if not name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{name}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
+        if len(fields) > 2 and fields[0] != "Z" and fields[2] == str(pgid):
+            found.append(int(name))
+    return found
+
+
+def _strays(pgid: int, grace: float = 1.0) -> int:
+    """How many of the group outlived its leader, after ``grace`` seconds to finish; those are stopped.
+
+    A side's CPU seconds (from ``wait4``) include only the children it waited for: one
+    that leaves workers running would look cheaper than it is, so that is a failure.
+    """
+    end = time.monotonic() + grace
+    while True:
+        members = group_members(pgid)
+        if not members or time.monotonic() >= end:
+            break
+        time.sleep(0.05)
+    if members:
+        _kill_group(pgid)
+    return len(members)
 
 
 def run_one(job: Job, running: _Running | None = None) -> Side:
@@ -136,6 +177,7 @@ def run_one(job: Job, running: _Running | None = None) -> Side:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         side.timed_out = timed_out.is_set()
         side.returncode = None if side.timed_out else proc.returncode
+        side.stray = 0 if side.timed_out else _strays(proc.pid)  # a timed-out group was killed whole
         out.seek(0)
         err.seek(0)
         side.stdout = out.read().decode("utf-8", "replace")

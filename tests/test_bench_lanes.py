@@ -165,6 +165,37 @@ def _is_zombie(pid: int) -> bool:
         return True
 
 
+def test_a_side_that_leaves_a_process_running_fails_and_the_process_is_stopped(tmp_path: Path) -> None:
+    # the left-behind worker's CPU seconds would be missing from the side's count (wait4
+    # counts waited-for children only), so the side must not pass as a cheap success
+    pid_file = tmp_path / "worker.pid"
+    code = (
+        "import subprocess, sys, pathlib\n"
+        "p = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'])\n"
+        f"pathlib.Path({str(pid_file)!r}).write_text(str(p.pid))\n"
+        "print('{}')\n"  # exits at once with status 0, its worker still running
+    )
+    leaky, tidy = lanes.run_pair(job("leaky", code), job("tidy", "import subprocess, sys; subprocess.run([sys.executable, '-c', 'pass'])"))
+    assert leaky.returncode == 0 and leaky.stray == 1 and not leaky.ok
+    assert "left 1 process" in leaky.failure()
+    assert tidy.ok and tidy.stray == 0  # a child that was waited for is no stray
+    worker = int(pid_file.read_text())
+    for _ in range(200):
+        if _gone_or_zombie(worker):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the left-behind worker {worker} is still running")
+
+
+def _gone_or_zombie(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return _is_zombie(pid)
+
+
 def test_a_side_that_cannot_start_is_reported(tmp_path: Path) -> None:
     missing, fine = lanes.run_pair(Job("missing", [str(tmp_path / "no-such-command")]), job("fine", "print(1)"))
     assert missing.error and not missing.ok and "could not start" in missing.failure()
