@@ -410,9 +410,12 @@ def plan_mathverify(run: Run) -> Planned | None:
         dc_ok = mv_ok = 0
         wrong: dict[str, list[str]] = {"derivcheck": [], "math-verify": []}
         for i, (p, path) in enumerate(zip(pairs, paths)):
-            f = by_path[path.name]
-            steps = [s for c in f["chains"] for s in c["steps"]]
-            status = steps[1]["status"] if len(steps) > 1 else f["status"]
+            f = by_path.get(path.name)
+            if f is None:  # not in derivcheck's report: counted wrong, never skipped
+                status = "missing"
+            else:
+                steps = [s for c in f.get("chains", []) for s in c.get("steps", [])]
+                status = steps[1]["status"] if len(steps) > 1 else f.get("status", "missing")
             verdict = True if status in ("proved", "tested") else False if status == "invalid" else None
             if verdict == p.equal:
                 dc_ok += 1
