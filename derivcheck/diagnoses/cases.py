@@ -67,6 +67,10 @@ def _substituted(name: str, value: sympy.Expr) -> Callable[[Sides], tuple[sympy.
 
 
 def special_case(p: Probe) -> list[Note]:
+    if p.found and not any(_finite_leaves(p, inst) for inst in p.instances()):
+        # after another rule's diagnosis only a symbol with a finite set of values
+        # is named (the end of this rule): with none in play there is nothing to try
+        return []
     agrees: set[tuple[str, sympy.Expr]] = set()
     differs: set[tuple[str, sympy.Expr]] = set()
     finite: dict[str, bool] = {}
@@ -115,6 +119,11 @@ def special_case(p: Probe) -> list[Note]:
         return []
     head = f"holds only when {name} = {v}" if finite[name] else f"holds when {name} = {v} but not in general"
     return [Note("special-case", head + apart + cause)]
+
+
+def _finite_leaves(p: Probe, inst: dict) -> list[Symbol]:
+    s = p.sides_at(inst)
+    return [x for x in s.a.free_symbols | s.b.free_symbols if p.ctx.domain_of(x).is_finite]
 
 
 def _special_cause(p: Probe, name: str, v: sympy.Expr) -> str:
