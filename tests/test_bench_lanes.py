@@ -416,3 +416,30 @@ def test_a_full_run_saved_without_a_time_is_dated_by_its_file(tmp_path: Path) ->
     assert targets.last_full_grading(tmp_path)[1] == "b.json"
     os.utime(tmp_path / "a.json", (1_700_000_000, 1_700_000_000))
     assert targets.last_full_grading(tmp_path)[1] == "a.json"
+
+
+# -- the bytecode is compiled for the package the command imports --------------------------
+
+
+def test_bytecode_is_compiled_for_the_imported_package(tmp_path: Path) -> None:
+    import importlib.util
+
+    pkg = tmp_path / "site" / "derivcheck"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("X = 1\n")
+    (pkg / "sub.py").write_text("Y = 2\n")
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "site"), PYTHONDONTWRITEBYTECODE="1")
+    run = targets.Run(False, [PY, "-m", "derivcheck"], tmp_path, env)
+    said = targets.compile_bytecode(run)
+    assert str(pkg) in said and run.details["bytecode"]["package"] == str(pkg)
+    for source in ("__init__.py", "sub.py"):  # where the interpreter itself looks for them
+        assert Path(importlib.util.cache_from_source(str(pkg / source))).is_file()
+
+
+def test_no_package_means_no_bytecode_and_says_so(tmp_path: Path) -> None:
+    fake = tmp_path / "python3"  # an interpreter that cannot import derivcheck
+    fake.write_text("#!/bin/sh\necho 'No module named derivcheck' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    run = targets.Run(False, [str(fake), "-m", "derivcheck"], tmp_path, dict(os.environ))
+    said = targets.compile_bytecode(run)
+    assert "not compiled" in said and "bytecode" not in run.details
