@@ -148,19 +148,20 @@ def _not_monomial(p: Probe) -> bool:
     r wherever both are defined, at any real point.  Interval arithmetic only;
     anything undecided leaves the search to run as before.
     """
+    if not (p.a.free_symbols | p.b.free_symbols):
+        return True  # a number: a monomial needs a symbol (what simplifying the number would also show)
     try:
         s = p.sides_at(p.inst)
         symbols = sorted(s.a.free_symbols | s.b.free_symbols, key=lambda x: x.name)
-        if not symbols:
-            return False
         if any(x.is_real is not True or x.is_integer or x.is_nonnegative or x.is_nonpositive for x in s.leaves):
             return False  # the argument below is for symbols known to be real only
         where = [s.leaves.index(x) for x in symbols]
         rng = random.Random(f"{p.engine.seed}|diagnose:{p.ci}:{p.index}:monomial")
         powers = [point_interval(sympy.Integer(_SCALE) ** e, _SCREEN_DPS) for e in range(-MAX_FACTOR_POWER, MAX_FACTOR_POWER + 1)]
-        for _ in range(_SCREEN_POINTS):
-            # small values, away from 0: exp and tanh of sums do not saturate there
-            point = [sympy.Rational(rng.choice((-1, 1)) * rng.randint(16, 64), 64) for _ in s.leaves]
+        for n in range(_SCREEN_POINTS):
+            # small values, away from 0: exp and tanh of sums do not saturate there; positive
+            # first (where log and sqrt are defined), then of either sign
+            point = [sympy.Rational((1 if n < 2 else rng.choice((-1, 1))) * rng.randint(16, 64), 64) for _ in s.leaves]
             base = _ratio(s, point)
             if base is None:
                 continue

@@ -104,8 +104,16 @@ def test_polynomial_ratio_truth() -> None:
     assert all(not mp_equal(q, mpmath.mpf(3) ** e) for e in range(-4, 5))
 
 
+def test_numbers_only_truth() -> None:
+    # sqrt(5 + 2*sqrt(6)) = sqrt(2) + sqrt(3): the steps differ by exactly 10**-6
+    with mpmath.workdps(60):
+        prev = mpmath.sqrt(2) + mpmath.sqrt(3)
+        cur = mpmath.sqrt(5 + 2 * mpmath.sqrt(6)) + mpmath.mpf(10) ** -6
+        assert mp_equal(cur - prev, mpmath.mpf(10) ** -6)
+
+
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("name", ["not_monomial_tanh.yaml", "not_monomial_poly.yaml"])
+@pytest.mark.parametrize("name", ["not_monomial_tanh.yaml", "not_monomial_poly.yaml", "numbers_only.yaml"])
 def test_screen_certifies_no_monomial(name: str, seed: int) -> None:
     assert factors._not_monomial(probe_for(name, seed)) is True
     assert "missing-factor" not in kinds(name, seed)
@@ -114,7 +122,7 @@ def test_screen_certifies_no_monomial(name: str, seed: int) -> None:
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize(
     "name", ["missing_tau.yaml", "missing_two_x.yaml", "missing_beta_squared.yaml", "not_monomial_tanh.yaml",
-             "not_monomial_poly.yaml"],
+             "not_monomial_poly.yaml", "numbers_only.yaml"],
 )
 def test_screen_changes_no_diagnosis(name: str, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # the rule with the screen says what the rule without it (simplifying the ratio) says
