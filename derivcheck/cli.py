@@ -55,7 +55,7 @@ def run() -> None:
         try:
             stream.flush()
         except (OSError, ValueError):  # a reader that closed the pipe (`| head`): nothing left to show
-            code = code or EXIT_INVALID
+            code = code or 120  # what Python's own shutdown exits with when its last flush fails
     os._exit(code)
 
 

@@ -179,3 +179,35 @@ def test_prepare_is_called_once_and_only_when_a_file_is_read(tmp_path: Path, mon
     files[1].write_text((DATA / "square_wrong.yaml").read_text())
     assert run() == ["valid", "invalid"] and calls == [1, 1]
     assert verify_files([], str, prepare=prepare) == [] and calls == [1, 1]  # nothing to check, nothing imported
+
+
+class _ClosedAtTheEnd:
+    """Standard output whose reader is gone by the time the report's last flush comes."""
+
+    def __init__(self) -> None:
+        import io
+
+        self.text = io.StringIO()
+
+    def write(self, s: str) -> int:
+        return self.text.write(s)
+
+    def flush(self) -> None:
+        if cli._Console.ends_at_once:  # verify is done: only run's final flush gets here
+            raise BrokenPipeError(32, "Broken pipe")
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.text, name)
+
+
+@pytest.mark.parametrize(("name", "status"), [("square.yaml", 120), ("square_wrong.yaml", 1)])
+def test_a_failed_last_flush_exits_as_python_would_keeping_a_failing_status(
+        in_process: list[str], monkeypatch: pytest.MonkeyPatch, name: str, status: int) -> None:
+    monkeypatch.setattr(sys, "stdout", _ClosedAtTheEnd())
+    monkeypatch.setattr(sys, "argv", ["derivcheck", "verify", "--format", "json", str(DATA / name)])
+    with pytest.raises(Exited) as ended:
+        cli.run()
+    assert ended.value.code == status  # 120 is Python's own status for a failed flush at exit; an invalid file stays 1
