@@ -96,6 +96,7 @@ def compare_at(
     right: IntervalProgram,
     point: Sequence[sympy.Expr],
     precisions: Sequence[int] = PRECISIONS,
+    share: bool = True,
 ) -> Outcome:
     """Both sides at ``point``, at each precision in turn, until one decides.
 
@@ -104,6 +105,7 @@ def compare_at(
     stops at once.  The right side reuses the values of the subexpressions it has
     in common with the left one at this point and precision (the same intervals
     it would compute itself): two steps of a derivation share most of their parts.
+    ``share=False`` evaluates each side on its own, the outcome sharing must equal.
     """
     last: Outcome = Outcome(UNCERTAIN)
     for dps in precisions:
@@ -116,7 +118,7 @@ def compare_at(
             except Uncertain:
                 a = None
             try:
-                b = right._run(right._env_after(left, env, point, dps))
+                b = right._run(right._env_after(left, env, point, dps) if share else right._env(point, dps))
             except Undefined:
                 return Outcome(UNDEFINED, dps=dps, undefined_side="right")
             except Uncertain:

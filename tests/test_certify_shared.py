@@ -24,11 +24,8 @@ from derivcheck.certify import (
     UNDEFINED,
     IntervalProgram,
     Outcome,
-    Uncertain,
-    Undefined,
     _iv_dps,
     compare_at,
-    disjoint,
     point_interval,
 )
 from derivcheck.numeric import prepare
@@ -38,30 +35,8 @@ LEAVES = (x, y)
 
 
 def separately(left: IntervalProgram, right: IntervalProgram, point: list, precisions=PRECISIONS) -> Outcome:
-    """compare_at as it was: each side evaluated on its own, in its own environment."""
-    last = Outcome(UNCERTAIN)
-    for dps in precisions:
-        try:
-            a = left.evaluate(point, dps)
-        except Undefined:
-            return Outcome(UNDEFINED, dps=dps, undefined_side="left")
-        except Uncertain:
-            a = None
-        try:
-            b = right.evaluate(point, dps)
-        except Undefined:
-            return Outcome(UNDEFINED, dps=dps, undefined_side="right")
-        except Uncertain:
-            b = None
-        if a is None or b is None:
-            last = Outcome(UNCERTAIN, a, b, dps)
-            continue
-        if disjoint(a, b):
-            return Outcome(DIFFER, a, b, dps)
-        last = Outcome("agree", a, b, dps)
-    if last.status == "agree" and last.dps != precisions[-1]:
-        return Outcome(UNCERTAIN, last.left, last.right, last.dps)
-    return last
+    """compare_at with each side evaluated on its own, in its own environment (as before the sharing)."""
+    return compare_at(left, right, point, precisions, share=False)
 
 
 def same(o1: Outcome, o2: Outcome) -> bool:

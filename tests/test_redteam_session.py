@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 from fractions import Fraction
@@ -30,12 +29,18 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mpmath import iv
 from sympy import Rational, Symbol
 
 from derivcheck import certify
 from derivcheck.api import verify_text
-from derivcheck.certify import AGREE, DIFFER, UNDEFINED, IntervalProgram, compare_at, point_interval
+from derivcheck.certify import (
+    AGREE,
+    DIFFER,
+    UNDEFINED,
+    IntervalProgram,
+    compare_at,
+    point_interval,
+)
 from derivcheck.diagnoses import cases, factors
 from derivcheck.numeric import prepare
 from tests.conftest import ROOT
@@ -101,33 +106,15 @@ def test_point_interval_is_tight(p: int, q: int) -> None:
 
 def _alone(left: IntervalProgram, right: IntervalProgram, point: list) -> tuple:
     """compare_at's rule with each side evaluated on its own (the code before the sharing)."""
-    last = (certify.UNCERTAIN, None, None)
-    for dps in certify.PRECISIONS:
-        try:
-            a = left.evaluate(point, dps)
-        except certify.Undefined:
-            return (UNDEFINED, "left")
-        except certify.Uncertain:
-            a = None
-        try:
-            b = right.evaluate(point, dps)
-        except certify.Undefined:
-            return (UNDEFINED, "right")
-        except certify.Uncertain:
-            b = None
-        if a is None or b is None:
-            last = (certify.UNCERTAIN, dps)
-            continue
-        if certify.disjoint(a, b):
-            return (DIFFER, str(a), str(b), dps)
-        last = (AGREE, str(a), str(b), dps)
-    if last[0] == AGREE and last[-1] != certify.PRECISIONS[-1]:
-        return (certify.UNCERTAIN, last[-1])
-    return last
+    return _as_tuple(compare_at(left, right, point, share=False))
 
 
 def _shared(left: IntervalProgram, right: IntervalProgram, point: list) -> tuple:
-    o = compare_at(left, right, point)
+    return _as_tuple(compare_at(left, right, point))
+
+
+def _as_tuple(o: certify.Outcome) -> tuple:
+    """What the tests compare: the status, the undefined side, or the intervals as text and the precision."""
     if o.status == UNDEFINED:
         return (UNDEFINED, o.undefined_side)
     if o.status in (DIFFER, AGREE):
