@@ -175,14 +175,14 @@ class Context:
                 self.plain_e_definitions[base] = text.line
         if problems:
             raise ContextError(problems[0].message, problems[0].line, problems[0].column, more=problems[1:])
-        self._check_cycles()
-        self._free_index_cache: dict[str, frozenset[Symbol]] = {}
         # What an expression reads, by expression: asked again and again of the same
-        # steps and bodies (instances, screening, proofs), and fixed once the
+        # steps and bodies (cycles, instances, screening, proofs), and fixed once the
         # definitions, indices and sizes above are (they never change after this).
         self._references_memo: dict[sympy.Expr, frozenset[str]] = {}
         self._free_indices_memo: dict[sympy.Expr, frozenset[Symbol]] = {}
         self._free_sizes_memo: dict[sympy.Expr, frozenset[Symbol]] = {}
+        self._check_cycles()
+        self._free_index_cache: dict[str, frozenset[Symbol]] = {}
         # Shared by every Resolver of this context (see Resolver): expansions keyed by
         # the index and size values they can depend on, so instances share them.
         self._shared_memo: dict[tuple, sympy.Expr] = {}
@@ -301,20 +301,20 @@ class Context:
 
     # -- definitions ------------------------------------------------------------------
     def _references(self, expr: sympy.Expr) -> frozenset[str]:
-        """The defined names ``expr`` reads (memoised once the definitions are all known)."""
-        memo = getattr(self, "_references_memo", None)  # None while the definitions are still being read
-        if memo is not None and expr in memo:
-            return memo[expr]
+        """The defined names ``expr`` reads."""
+        found = self._references_memo.get(expr)
+        if found is None:
+            found = self._references_memo[expr] = self._find_references(expr)
+        return found
+
+    def _find_references(self, expr: sympy.Expr) -> frozenset[str]:
         names = {s.name for s in expr.free_symbols if isinstance(s, Symbol)}
         names |= {i.base.label.name for i in expr.atoms(Indexed)}
         # variables of derivatives are references too
         for d in expr.atoms(Derivative):
             for v in d.variables:
                 names.add(self.leaf_name(v))
-        out = frozenset(names & set(self.definitions))
-        if memo is not None:
-            memo[expr] = out
-        return out
+        return frozenset(names & set(self.definitions))
 
     def _check_cycles(self) -> None:
         graph = {name: self._references(d.body) for name, d in self.definitions.items()}
